@@ -1,0 +1,29 @@
+#' Total distance flown per carrier
+#'
+#' The airline exercise: sums the `DISTANCE` column per `UNIQUE_CARRIER` over
+#' monthly on-time files. Columns are found by name, so the AirOnTime layout
+#' (`UNIQUE_CARRIER`, `DISTANCE`), the ASA 2009 Data Expo layout
+#' (`carrier = "UniqueCarrier"`, `distance = "Distance"`) and current BTS
+#' downloads work with the same call. A thin wrapper of [csv_group_sum()]; see
+#' there for the backends.
+#'
+#' @inheritParams csv_group_sum
+#' @param carrier Name of the carrier column.
+#' @param distance Name of the distance column.
+#' @return A data frame with one row per carrier, sorted in C-locale order:
+#'   `carrier` (character), `distance` (total of the non-missing distances),
+#'   `flights` (rows) and `missing` (rows with an empty or `NA` distance).
+#' @export
+#' @examples
+#' airline_distances(airontime_sample(), threads = 2)
+#' airline_distances(airontime_sample(), backend = "datatable", threads = 1)
+airline_distances <- function(files = airontime_sample(),
+                              backend = c("tbb", "fork", "future", "datatable", "base"),
+                              threads = NULL,
+                              carrier = "UNIQUE_CARRIER", distance = "DISTANCE",
+                              progress = interactive()) {
+  out <- csv_group_sum(files, by = carrier, value = distance, backend = backend,
+                       threads = threads, progress = progress)
+  names(out) <- c("carrier", "distance", "flights", "missing")
+  out
+}

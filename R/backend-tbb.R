@@ -1,0 +1,34 @@
+group_sum_tbb <- function(files, by, value, threads, progress, call) {
+  res <- cpp_group_sum_tbb(path.expand(files), by, value, threads, chunk_bytes_option(),
+                           progress_bytes(progress))
+  if (!is.null(res$error)) abort_core_error(res$error, call = call)
+  res
+}
+
+# A progress callback for the C++ core: called from the main R thread with
+# the bytes done and the total; draws a cli bar tied to the caller's frame.
+progress_bytes <- function(progress, .envir = parent.frame()) {
+  if (!progress) return(NULL)
+  bar <- NULL
+  function(done, total) {
+    if (is.null(bar)) {
+      bar <<- cli::cli_progress_bar(
+        total = total, .envir = .envir,
+        format = paste("Summing {cli::pb_current_bytes}/{cli::pb_total_bytes}",
+                       "{cli::pb_bar} {cli::pb_percent} | {cli::pb_rate_bytes} | ETA {cli::pb_eta}")
+      )
+    }
+    cli::cli_progress_update(id = bar, set = done, .envir = .envir)
+    invisible(NULL)
+  }
+}
+
+group_sum_fork <- function(files, by, value, threads, progress, call) {
+  abort_input(c("The {.val fork} backend is not implemented yet.",
+                "i" = "Use {.code backend = \"tbb\"}."), call = call)
+}
+
+group_sum_future <- function(files, by, value, threads, progress, call) {
+  abort_input(c("The {.val future} backend is not implemented yet.",
+                "i" = "Use {.code backend = \"tbb\"}."), call = call)
+}

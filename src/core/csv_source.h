@@ -1,0 +1,268 @@
+// Byte sources for the scanner: a byte range of a plain file read with
+// pread() into a reusable buffer, or a gzip stream decompressed by zlib (no
+// temporary file, no whole-file buffer). Also: errors, headers, line numbers.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace parairline {
+
+// An error found by the core. Workers fill it in and stop; the main thread
+// turns it into one R condition. `offset` is the byte offset where the bad
+// record starts; the main thread turns it into a line number.
+struct CoreError {
+  enum class Kind : uint8_t { none = 0, parse = 1, io = 2 };
+  Kind kind = Kind::none;
+  std::string file;
+  uint64_t offset = 0;
+  bool has_offset = false;
+  uint64_t line = 0;  // 1-based, 0 = unknown
+  int64_t column = 0;  // 1-based field number, 0 = none
+  std::string text;
+  std::string message;
+
+  explicit operator bool() const { return kind != Kind::none; }
+};
+
+inline CoreError io_error(const std::string& file, std::string message) {
+  CoreError e;
+  e.kind = CoreError::Kind::io;
+  e.file = file;
+  e.message = std::move(message);
+  return e;
+}
+
+struct IoFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline std::string errno_text(int err) { return std::strerror(err); }
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to n bytes; returns 0 at the end. Throws IoFailure.
+  virtual std::size_t read(char* dst, std::size_t n) = 0;
+  // Bytes of the file on disk consumed so far (compressed bytes for gzip).
+  virtual uint64_t disk_position() const = 0;
+};
+
+class FileSource : public ByteSource {
+ public:
+  // Reads [begin, end) of `path`; `end` is the size the plan saw. A file that
+  // has shrunk since is an error, never a silently shorter sum.
+  FileSource(const std::string& path, uint64_t begin, uint64_t end) : pos_(begin), end_(end) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw IoFailure("Cannot open the file: " + errno_text(errno) + ".");
+  }
+  ~FileSource() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileSource(const FileSource&) = delete;
+  FileSource& operator=(const FileSource&) = delete;
+
+  std::size_t read(char* dst, std::size_t n) override {
+    n = static_cast<std::size_t>(std::min<uint64_t>(n, end_ - pos_));
+    if (n == 0) return 0;
+    for (;;) {
+      const ssize_t r = ::pread(fd_, dst, n, static_cast<off_t>(pos_));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw IoFailure("Cannot read the file: " + errno_text(errno) + ".");
+      if (r == 0) {
+        throw IoFailure("The file is shorter than when reading started; it changed while being read.");
+      }
+      pos_ += static_cast<uint64_t>(r);
+      return static_cast<std::size_t>(r);
+    }
+  }
+  uint64_t disk_position() const override { return pos_; }
+
+ private:
+  int fd_ = -1;
+  uint64_t pos_;
+  uint64_t end_;
+};
+
+class GzSource : public ByteSource {
+ public:
+  explicit GzSource(const std::string& path) {
+    gz_ = gzopen(path.c_str(), "rb");
+    if (!gz_) throw IoFailure("Cannot open the gzip file: " + errno_text(errno) + ".");
+    gzbuffer(gz_, 256 * 1024);
+  }
+  ~GzSource() override {
+    if (gz_) gzclose(gz_);
+  }
+  GzSource(const GzSource&) = delete;
+  GzSource& operator=(const GzSource&) = delete;
+
+  std::size_t read(char* dst, std::size_t n) override {
+    n = std::min<std::size_t>(n, 1u << 30);
+    const int r = gzread(gz_, dst, static_cast<unsigned>(n));
+    int code = Z_OK;
+    const char* msg = gzerror(gz_, &code);
+    if (r < 0 || (code != Z_OK && !(code == Z_BUF_ERROR && r > 0))) {
+      throw IoFailure(std::string("Corrupt or truncated gzip data (") + (msg ? msg : "zlib error") + ").");
+    }
+    return static_cast<std::size_t>(r);
+  }
+  uint64_t disk_position() const override { return static_cast<uint64_t>(gzoffset(gz_)); }
+
+  // Decompresses and drops n bytes.
+  void skip(uint64_t n) {
+    std::vector<char> tmp(64 * 1024);
+    while (n > 0) {
+      const std::size_t got = read(tmp.data(), static_cast<std::size_t>(std::min<uint64_t>(n, tmp.size())));
+      if (got == 0) throw IoFailure("The gzip file is shorter than when reading started.");
+      n -= got;
+    }
+  }
+
+ private:
+  gzFile gz_ = nullptr;
+};
+
+inline bool is_gzip_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  unsigned char magic[2] = {0, 0};
+  const ssize_t r = ::pread(fd, magic, 2, 0);
+  ::close(fd);
+  return r == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+// How one file is read: where its data starts and which fields we need.
+struct FilePlan {
+  std::string path;
+  bool gz = false;
+  uint64_t size = 0;        // bytes on disk
+  uint64_t data_begin = 0;  // first byte after the header line (decompressed offset for gzip)
+  uint32_t ncols = 0;
+  uint32_t key_col = 0;
+  uint32_t val_col = 0;
+  std::string key_name;
+  std::string val_name;
+};
+
+inline std::unique_ptr<ByteSource> open_source(const FilePlan& fp, uint64_t begin) {
+  if (fp.gz) {
+    auto gz = std::make_unique<GzSource>(fp.path);
+    gz->skip(begin);
+    return gz;
+  }
+  return std::make_unique<FileSource>(fp.path, begin, fp.size);
+}
+
+// Unquotes one field: strips the enclosing quotes and turns "" into ".
+// Returns false if the field has a quote anywhere else.
+inline bool unquote_field(const char* p, std::size_t n, std::string& out, bool& copied) {
+  copied = false;
+  if (n == 0 || (std::memchr(p, '"', n) == nullptr)) return true;
+  if (n < 2 || p[0] != '"' || p[n - 1] != '"') return false;
+  const char* in = p + 1;
+  const std::size_t m = n - 2;
+  if (std::memchr(in, '"', m) == nullptr) return true;  // caller strips the quotes
+  out.clear();
+  for (std::size_t i = 0; i < m; ++i) {
+    if (in[i] == '"') {
+      if (i + 1 >= m || in[i + 1] != '"') return false;
+      ++i;
+    }
+    out.push_back(in[i]);
+  }
+  copied = true;
+  return true;
+}
+
+// Reads the header line (quote-aware, a UTF-8 BOM skipped) and returns the
+// column names; `data_begin` is the offset just past its line end.
+inline std::vector<std::string> read_header(ByteSource& src, uint64_t& data_begin, bool& empty_file) {
+  constexpr std::size_t kMaxHeader = 64u << 20;
+  std::string line;
+  std::vector<char> buf(64 * 1024);
+  bool in_quotes = false;
+  bool done = false;
+  uint64_t consumed = 0;
+  empty_file = false;
+  while (!done) {
+    const std::size_t got = src.read(buf.data(), buf.size());
+    if (got == 0) break;
+    for (std::size_t i = 0; i < got; ++i) {
+      const char c = buf[i];
+      ++consumed;
+      if (c == '"') in_quotes = !in_quotes;
+      if (c == '\n' && !in_quotes) {
+        done = true;
+        break;
+      }
+      line.push_back(c);
+    }
+    if (line.size() > kMaxHeader) throw IoFailure("The header line is longer than 64 MB; is this a CSV file?");
+  }
+  if (consumed == 0) {
+    empty_file = true;
+    return {};
+  }
+  if (!done && in_quotes) throw IoFailure("The header line has a quoted name that is never closed.");
+  data_begin = consumed;
+  std::size_t start = 0;
+  if (line.size() >= 3 && static_cast<unsigned char>(line[0]) == 0xEF &&
+      static_cast<unsigned char>(line[1]) == 0xBB && static_cast<unsigned char>(line[2]) == 0xBF) {
+    start = 3;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::vector<std::string> names;
+  in_quotes = false;
+  std::size_t field_start = start;
+  for (std::size_t i = start; i <= line.size(); ++i) {
+    if (i < line.size() && line[i] == '"') in_quotes = !in_quotes;
+    if (i == line.size() || (line[i] == ',' && !in_quotes)) {
+      std::string tmp;
+      bool copied = false;
+      const char* p = line.data() + field_start;
+      const std::size_t n = i - field_start;
+      if (!unquote_field(p, n, tmp, copied)) {
+        throw IoFailure("The header has a malformed quoted name: " + std::string(p, std::min<std::size_t>(n, 80)));
+      }
+      if (copied) {
+        names.push_back(tmp);
+      } else if (n >= 2 && p[0] == '"') {
+        names.emplace_back(p + 1, n - 2);
+      } else {
+        names.emplace_back(p, n);
+      }
+      field_start = i + 1;
+    }
+  }
+  return names;
+}
+
+// 1-based number of the physical line that starts at byte `offset`.
+inline uint64_t line_at(const FilePlan& fp, uint64_t offset) {
+  std::unique_ptr<ByteSource> src =
+      fp.gz ? std::unique_ptr<ByteSource>(new GzSource(fp.path)) : std::unique_ptr<ByteSource>(new FileSource(fp.path, 0, offset));
+  std::vector<char> buf(1 << 20);
+  uint64_t pos = 0, lines = 0;
+  while (pos < offset) {
+    const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(buf.size(), offset - pos));
+    const std::size_t got = src->read(buf.data(), want);
+    if (got == 0) break;
+    lines += static_cast<uint64_t>(std::count(buf.data(), buf.data() + got, '\n'));
+    pos += got;
+  }
+  return lines + 1;
+}
+
+}  // namespace parairline

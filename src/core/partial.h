@@ -1,0 +1,177 @@
+// Partial results: per key, the exact sum, the row count and the missing
+// count. An open-addressing hash table keyed by the key's bytes; merge() is
+// exact, so merging partials in any order gives the same result.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "decimal.h"
+
+namespace parairline {
+
+struct Group {
+  ExactSum sum;
+  int64_t n = 0;
+  int64_t missing = 0;
+};
+
+inline uint64_t hash_bytes(const char* p, std::size_t n) {
+  // wyhash-style multiply-mix; keys are short (carrier codes, states).
+  const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xD6E8FEB86659FD93ull;
+  uint64_t h = k1 ^ (n * k2);
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const u128 m = static_cast<u128>(h ^ w) * k2;
+    h = static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  const u128 m = static_cast<u128>(h ^ w ^ k1) * k2;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+
+class PartialResult {
+ public:
+  PartialResult() : slots_(16, 0) {}
+
+  std::size_t size() const { return keys_.size(); }
+  const std::string& key(std::size_t i) const { return keys_[i]; }
+  const Group& group(std::size_t i) const { return groups_[i]; }
+  Group& group(std::size_t i) { return groups_[i]; }
+
+  // The group for `key`, created if new. `created` tells the caller so it can
+  // vet new keys once instead of on every row.
+  Group& find_or_insert(std::string_view key, bool* created = nullptr) {
+    const uint64_t h = hash_bytes(key.data(), key.size());
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint32_t s = slots_[i];
+      if (s == 0) break;
+      const std::size_t g = s - 1;
+      if (hashes_[g] == h && keys_[g].size() == key.size() &&
+          std::memcmp(keys_[g].data(), key.data(), key.size()) == 0) {
+        if (created) *created = false;
+        return groups_[g];
+      }
+    }
+    if ((keys_.size() + 1) * 2 > slots_.size()) {
+      grow();
+      mask = slots_.size() - 1;
+    }
+    keys_.emplace_back(key);
+    hashes_.push_back(h);
+    groups_.emplace_back();
+    insert_slot(h, static_cast<uint32_t>(keys_.size()));
+    if (created) *created = true;
+    return groups_.back();
+  }
+
+  void merge(const PartialResult& o) {
+    for (std::size_t i = 0; i < o.size(); ++i) {
+      Group& g = find_or_insert(o.keys_[i]);
+      const Group& og = o.groups_[i];
+      g.sum.merge(og.sum);
+      g.n += og.n;
+      g.missing += og.missing;
+    }
+  }
+
+  void clear() {
+    keys_.clear();
+    hashes_.clear();
+    groups_.clear();
+    slots_.assign(16, 0);
+  }
+
+  // Compact binary form, used by the fork backend's pipes and the future
+  // backend: exact accumulators travel, never rounded doubles.
+  void serialize(std::string& out) const {
+    put<uint64_t>(out, keys_.size());
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      put<uint32_t>(out, static_cast<uint32_t>(keys_[i].size()));
+      out.append(keys_[i]);
+      const Group& g = groups_[i];
+      put<int64_t>(out, g.n);
+      put<int64_t>(out, g.missing);
+      if (const BigDecimal* b = g.sum.big()) {
+        put<uint8_t>(out, 1);
+        put<uint8_t>(out, b->negative());
+        put<int32_t>(out, b->scale());
+        put<uint32_t>(out, static_cast<uint32_t>(b->limbs().size()));
+        for (uint32_t limb : b->limbs()) put<uint32_t>(out, limb);
+      } else {
+        put<uint8_t>(out, 0);
+        put<int32_t>(out, g.sum.scale());
+        put<i128>(out, g.sum.small());
+      }
+    }
+  }
+
+  // Reads what serialize() wrote; throws std::runtime_error on malformed input.
+  static PartialResult deserialize(const char*& p, const char* end) {
+    PartialResult r;
+    const uint64_t n = get<uint64_t>(p, end);
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint32_t len = get<uint32_t>(p, end);
+      if (static_cast<std::size_t>(end - p) < len) throw std::runtime_error("truncated partial result");
+      Group& g = r.find_or_insert(std::string_view(p, len));
+      p += len;
+      g.n = get<int64_t>(p, end);
+      g.missing = get<int64_t>(p, end);
+      if (get<uint8_t>(p, end)) {
+        const bool neg = get<uint8_t>(p, end) != 0;
+        const int32_t scale = get<int32_t>(p, end);
+        const uint32_t nl = get<uint32_t>(p, end);
+        if (static_cast<std::size_t>(end - p) / 4 < nl) throw std::runtime_error("truncated partial result");
+        std::vector<uint32_t> limbs(nl);
+        for (auto& l : limbs) l = get<uint32_t>(p, end);
+        g.sum = ExactSum::from_big(BigDecimal::from_parts(neg, scale, std::move(limbs)));
+      } else {
+        const int32_t scale = get<int32_t>(p, end);
+        g.sum = ExactSum::from_small(get<i128>(p, end), scale);
+      }
+    }
+    return r;
+  }
+
+ private:
+  template <class T>
+  static void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  template <class T>
+  static T get(const char*& p, const char* end) {
+    if (static_cast<std::size_t>(end - p) < sizeof(T)) throw std::runtime_error("truncated partial result");
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    p += sizeof v;
+    return v;
+  }
+
+  void insert_slot(uint64_t h, uint32_t slot_value) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = slot_value;
+  }
+
+  void grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    for (std::size_t g = 0; g < keys_.size(); ++g) insert_slot(hashes_[g], static_cast<uint32_t>(g + 1));
+  }
+
+  std::vector<std::string> keys_;
+  std::vector<uint64_t> hashes_;
+  std::vector<Group> groups_;
+  std::vector<uint32_t> slots_;  // index + 1 into keys_/groups_, 0 = empty
+};
+
+}  // namespace parairline

@@ -1,0 +1,37 @@
+// Runs tasks on TBB threads in an arena of the requested size (never the
+// global scheduler's settings). Threads take tasks in order from one atomic
+// index, so results reach the reducer nearly in order and few wait there.
+#pragma once
+
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <utility>
+#include <vector>
+
+#include "group_sum.h"
+
+namespace parairline {
+
+inline void run_tbb(const Plan& plan, ChainReducer& reducer, const std::vector<std::pair<std::size_t, bool>>& work,
+                    int threads, const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
+  std::atomic<std::size_t> next{0};
+  auto drain = [&] {
+    thread_local std::vector<char> buf;  // reused across tasks and calls
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < work.size();) {
+      run_serial(plan, reducer, {work[i]}, buf, stop, progress);
+    }
+  };
+  if (threads <= 1) {
+    drain();
+    return;
+  }
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(0, threads, [&](int) { drain(); }, tbb::simple_partitioner());
+  });
+}
+
+}  // namespace parairline

@@ -1,0 +1,4 @@
+library(testthat)
+library(parairline)
+
+test_check("parairline")
