@@ -38,7 +38,7 @@ bench: install
 # The R-free core on its own: unit tests without R.
 core-test:
 	mkdir -p $(BUILD)
-	$(CXX) $(CORE_CXXFLAGS) -Isrc tools/core-tests.cpp -o $(BUILD)/core-tests -ltbb -lz
+	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/core-tests.cpp -o $(BUILD)/core-tests -ltbb -lz
 	$(BUILD)/core-tests
 
 clean:

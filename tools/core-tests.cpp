@@ -1,0 +1,256 @@
+// Unit tests of the R-free core, built and run without R: `make core-test`.
+// Also built with sanitizers (`make core-tsan`, `make core-asan`).
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/differential.h"
+
+using namespace parairline;
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, what)                                                      \
+  do {                                                                         \
+    ++checks;                                                                  \
+    if (!(cond)) {                                                             \
+      ++failures;                                                              \
+      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, std::string(what).c_str()); \
+    }                                                                          \
+  } while (0)
+
+static std::string tmp_dir;
+
+static std::string write_file(const std::string& name, const std::string& bytes, bool gz = false) {
+  const std::string path = tmp_dir + "/" + name;
+  if (gz) {
+    gzFile f = gzopen(path.c_str(), "wb");
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+  } else {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+  }
+  return path;
+}
+
+static double sum_of(const std::vector<std::string>& values) {
+  ExactSum s;
+  for (const auto& v : values) {
+    Decimal d;
+    if (parse_decimal(v.data(), v.data() + v.size(), d) == ParseStatus::ok) s.add(d);
+  }
+  return s.to_double();
+}
+
+static void test_decimal() {
+  Decimal d;
+  auto st = [&](const char* s) { return parse_decimal(s, s + std::strlen(s), d); };
+  CHECK(st("2475.00") == ParseStatus::ok && d.mant == 247500 && d.exp10 == -2, "2475.00");
+  CHECK(st("-5") == ParseStatus::ok && d.neg && d.mant == 5 && d.exp10 == 0, "-5");
+  CHECK(st("1.5e3") == ParseStatus::ok && d.mant == 15 && d.exp10 == 2, "1.5e3");
+  CHECK(st("+.5E-1") == ParseStatus::ok && d.mant == 5 && d.exp10 == -2, "+.5E-1");
+  CHECK(st("5.") == ParseStatus::ok && d.mant == 5, "5.");
+  CHECK(st("") == ParseStatus::missing, "empty");
+  CHECK(st("NA") == ParseStatus::missing, "NA");
+  for (const char* bad : {"12a", "a", "-", ".", "1e", "1e+", "1..2", "1.2.3", " 1", "1 ", "NaN", "Inf", "na", "0x10", "--1"}) {
+    CHECK(st(bad) == ParseStatus::bad, std::string("bad: ") + bad);
+  }
+  CHECK(st("1e999") == ParseStatus::out_of_range, "1e999");
+  CHECK(st("1e-999") == ParseStatus::out_of_range, "1e-999");
+  CHECK(st("0e999") == ParseStatus::ok, "zero with any exponent");
+  CHECK(st("123456789012345678901234567890123456789012345") == ParseStatus::ok && d.big, "45 digits is big");
+
+  // Exact decimal sums, rounded once.
+  CHECK(sum_of(std::vector<std::string>(10, "0.1")) == 1.0, "0.1 x 10 == 1");
+  CHECK(sum_of({"0.1", "0.2"}) == 0.3, "0.1 + 0.2 == 0.3 (exactly rounded)");
+  CHECK(sum_of({"1e20", "1", "-1e20"}) == 1.0, "no absorption");
+  CHECK(sum_of({"1e300", "-1e300", "2.5"}) == 2.5, "big fallback");
+  CHECK(sum_of({"123456789012345678901234567890123456789012345", "-123456789012345678901234567890123456789012344"}) == 1.0,
+        "45-digit mantissas");
+  CHECK(sum_of({"1e-300", "1"}) == 1.0, "tiny + 1");
+  CHECK(sum_of({"1.7976931348623157e308"}) == 1.7976931348623157e308, "DBL_MAX");
+  CHECK(sum_of({"170141183460469231731687303715884105727", "1", "-1"}) == 170141183460469231731687303715884105727.0,
+        "int128 edge");
+  CHECK(sum_of({"0.30000000000000004440892098500626"}) == 0.30000000000000004, "long fraction");
+
+  // Merge is exact in any grouping.
+  std::mt19937_64 rng(42);
+  std::vector<std::string> vals;
+  for (int i = 0; i < 2000; ++i) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%s%llu.%0*llu%s", rng() % 2 ? "-" : "", static_cast<unsigned long long>(rng() % 100000),
+                  static_cast<int>(rng() % 4 + 1), static_cast<unsigned long long>(rng() % 1000),
+                  rng() % 50 == 0 ? "e25" : "");
+    vals.push_back(b);
+  }
+  const double whole = sum_of(vals);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<ExactSum> parts(1 + rng() % 7);
+    for (const auto& v : vals) {
+      Decimal x;
+      parse_decimal(v.data(), v.data() + v.size(), x);
+      parts[rng() % parts.size()].add(x);
+    }
+    ExactSum total;
+    for (std::size_t i = parts.size(); i-- > 0;) total.merge(parts[i]);
+    CHECK(total.to_double() == whole, "merge in any grouping");
+  }
+
+  // Serialization keeps the exact accumulators.
+  PartialResult p;
+  Decimal x;
+  parse_decimal("1e300", "1e300" + 5, x);
+  p.find_or_insert("big").sum.add(x);
+  parse_decimal("0.25", "0.25" + 4, x);
+  p.find_or_insert("small").sum.add(x);
+  p.find_or_insert(std::string_view("nul\0key", 7)).n = 3;
+  std::string bytes;
+  p.serialize(bytes);
+  const char* q = bytes.data();
+  PartialResult back = PartialResult::deserialize(q, bytes.data() + bytes.size());
+  CHECK(q == bytes.data() + bytes.size(), "deserialize consumes everything");
+  CHECK(reference::compare(p, CoreError(), back, CoreError()).empty(), "serialize round trip");
+  bool threw = false;
+  try {
+    const char* r = bytes.data();
+    PartialResult::deserialize(r, bytes.data() + bytes.size() - 3);
+  } catch (const std::runtime_error&) {
+    threw = true;
+  }
+  CHECK(threw, "truncated partial is detected");
+}
+
+static void check_all_chunkings(const std::string& name, const std::string& path, const char* key = "K",
+                                const char* value = "V") {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fclose(f);
+  for (long cb = 1; cb <= size + 1; ++cb) {
+    for (int threads : {1, 2}) {
+      const std::string diff = reference::check_file(path, key, value, static_cast<uint64_t>(cb), threads);
+      CHECK(diff.empty(), name + " chunk " + std::to_string(cb) + " threads " + std::to_string(threads) + ": " + diff);
+      if (!diff.empty()) return;
+    }
+  }
+}
+
+static PartialResult sum_file(const std::string& path, const char* key, const char* value, uint64_t cb, CoreError& err) {
+  Plan plan;
+  err = make_plan({path}, key, value, cb, plan);
+  if (err) return PartialResult();
+  ChainReducer reducer(plan);
+  std::atomic<bool> stop{false};
+  reduce_all(
+      plan, reducer,
+      [&](const std::vector<std::pair<std::size_t, bool>>& w) { run_tbb(plan, reducer, w, 2, stop, nullptr); }, stop);
+  if (reducer.has_error()) {
+    err = reducer.error();
+    locate_error(plan, err);
+  }
+  return reducer.total();
+}
+
+static void test_files() {
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"basic.csv", "K,V\nA,1\nB,2\nA,3\n"},
+      {"quoted.csv", "\"K\",\"V\",\n\"AA\",2475.00,\n\"a,b\",1.5,\n\"q\"\"x\",\"7\",\n\"multi\nline\n\",3,\n\"\",4,\n"},
+      {"crlf_bom.csv", "\xEF\xBB\xBFK,V\r\nA,1\r\nB,2\r\nA,\r\n"},
+      {"no_final_newline.csv", "K,V\nA,1\nB,2"},
+      {"header_only.csv", "K,V\n"},
+      {"header_only_no_newline.csv", "K,V"},
+      {"blank_lines.csv", "K,V\nA,1\n\nB,2\n\r\n"},
+      {"reordered.csv", "V,X,K\n1,\"x,\n\",A\n2,y,B\nNA,z,A\n"},
+      {"value_last_crlf.csv", "K,V\r\nA,1.25\r\nB,NA\r\n"},
+      {"quotes_everywhere.csv", "K,X,V\nA,\"\"\"\",1\nB,\"\n\n\n,,,\"\"\",2\nA,\"\",3\n"},
+      {"exponents.csv", "K,V\nA,1e3\nA,-2.5E-2\nB,1e300\nB,-1e300\nB,0.1\n"},
+  };
+  for (const auto& g : good) check_all_chunkings(g.first, write_file(g.first, g.second));
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"ragged.csv", "K,V\nA,1\nB,2,3\nC,4\n"},
+      {"bad_number.csv", "K,V\nA,1\nB,12a\n"},
+      {"unterminated.csv", "K,V\nA,1\nB,\"2\n"},
+      {"stray_quote.csv", "K,V\nA\"x,1\n"},
+      {"nul_key.csv", std::string("K,V\nA,1\nB\0C,2\n", 15)},
+  };
+  for (const auto& b : bad) check_all_chunkings(b.first, write_file(b.first, b.second));
+
+  CoreError err;
+  sum_file(write_file("bad2.csv", "K,V\nA,1\nB,2\nC,12a\nD,x\n"), "K", "V", 3, err);
+  CHECK(err && err.kind == CoreError::Kind::parse && err.line == 4 && err.column == 2 && err.text == "12a",
+        "first bad number: line 4, column 2, text 12a; got line " + std::to_string(err.line) + ": " + err.message);
+  sum_file(write_file("ragged2.csv", "K,V\n\"a\nb\",1\nB,2,3\n"), "K", "V", 1, err);
+  CHECK(err && err.line == 4, "ragged row line counts physical lines: " + std::to_string(err.line));
+  sum_file(write_file("empty.csv", ""), "K", "V", 7, err);
+  CHECK(err && err.kind == CoreError::Kind::io && err.message.find("empty") != std::string::npos, "0-byte file");
+  sum_file(write_file("nocol.csv", "A,B\n1,2\n"), "K", "V", 7, err);
+  CHECK(err && err.message.find("\"K\" is not in the header") != std::string::npos &&
+            err.message.find("\"A\", \"B\"") != std::string::npos,
+        "missing column lists the header: " + err.message);
+  sum_file(write_file("dup.csv", "K,V,K\n1,2,3\n"), "K", "V", 7, err);
+  CHECK(err && err.message.find("appears 2 times") != std::string::npos, "duplicate column");
+  sum_file(tmp_dir, "K", "V", 7, err);
+  CHECK(err && err.message.find("directory") != std::string::npos, "directory");
+
+  // gzip: streamed, one task per file, corrupt and truncated data detected.
+  const std::string body = "K,V\nA,1\nB,2\n\"c\nd\",3\n";
+  const std::string gz = write_file("ok.csv.gz", body, true);
+  PartialResult r = sum_file(gz, "K", "V", 1, err);
+  CHECK(!err && r.size() == 3, "gzip sums");
+  check_all_chunkings("ok.csv.gz", gz);
+  std::string packed = reference::read_all(FilePlan{gz, false, 0, 0, 0, 0, 0, "", ""});
+  (void)packed;
+  FILE* f = std::fopen(gz.c_str(), "rb");
+  std::string raw(4096, '\0');
+  raw.resize(std::fread(&raw[0], 1, raw.size(), f));
+  std::fclose(f);
+  sum_file(write_file("trunc.csv.gz", raw.substr(0, raw.size() - 12)), "K", "V", 1, err);
+  CHECK(err && err.kind == CoreError::Kind::io, "truncated gzip: " + err.message);
+  std::string corrupt = raw;
+  for (std::size_t i = 12; i < corrupt.size() - 8; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  sum_file(write_file("corrupt.csv.gz", corrupt), "K", "V", 1, err);
+  CHECK(err && err.kind == CoreError::Kind::io, "corrupt gzip: " + err.message);
+}
+
+// Random CSV-ish bytes from a small alphabet that hits every rule.
+static void test_random(int iterations) {
+  std::mt19937_64 rng(7);
+  const char alphabet[] = {'A', 'B', '1', '2', '.', 'e', '-', ',', ',', '"', '"', '\n', '\n', '\r', 'N'};
+  for (int it = 0; it < iterations; ++it) {
+    std::string s = rng() % 2 ? "K,V\n" : "\"K\",\"V\",\n";
+    const int n = static_cast<int>(rng() % 60);
+    for (int i = 0; i < n; ++i) s.push_back(alphabet[rng() % sizeof alphabet]);
+    const std::string path = write_file("random.csv", s);
+    const uint64_t cb = 1 + rng() % 20;
+    const std::string diff = reference::check_file(path, "K", "V", cb, 1 + static_cast<int>(rng() % 2));
+    CHECK(diff.empty(), "random input " + std::to_string(it) + " chunk " + std::to_string(cb) + ": " + diff);
+    if (!diff.empty()) {
+      std::fprintf(stderr, "input: ");
+      for (char c : s) std::fprintf(stderr, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "%c", c);
+      std::fprintf(stderr, "\n");
+      return;
+    }
+  }
+}
+
+int main(int argc, char** argv) {
+  char tmpl[] = "/tmp/parairline-core-XXXXXX";
+  tmp_dir = mkdtemp(tmpl);
+  const int iterations = argc > 1 ? std::atoi(argv[1]) : 3000;
+  test_decimal();
+  test_files();
+  test_random(iterations);
+  std::string cmd = "rm -rf " + tmp_dir;
+  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", tmp_dir.c_str());
+  std::printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}

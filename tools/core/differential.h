@@ -1,0 +1,88 @@
+// The property the scanner must keep: for any input and any chunk size, the
+// chunked, speculative, multi-threaded parse gives exactly what the simple
+// whole-file parse gives (the same sums, counts and first error).
+#pragma once
+
+#include <cstring>
+#include <string>
+
+#include "core/group_sum.h"
+#include "core/tbb_runner.h"
+#include "reference_parse.h"
+
+namespace parairline {
+namespace reference {
+
+inline std::string read_all(const FilePlan& fp) {
+  std::unique_ptr<ByteSource> src = fp.gz ? std::unique_ptr<ByteSource>(new GzSource(fp.path))
+                                          : std::unique_ptr<ByteSource>(new FileSource(fp.path, 0, fp.size));
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  for (std::size_t got; (got = src->read(buf.data(), buf.size())) > 0;) out.append(buf.data(), got);
+  return out;
+}
+
+inline bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// "" if they agree, else what differs.
+inline std::string compare(const PartialResult& want, const CoreError& want_err, const PartialResult& got,
+                           const CoreError& got_err) {
+  if (want_err || got_err) {
+    if (!want_err) return "chunked parse failed: " + got_err.message;
+    if (!got_err) return "chunked parse missed the error: " + want_err.message;
+    if (want_err.kind != got_err.kind || want_err.offset != got_err.offset || want_err.column != got_err.column) {
+      return "different errors: want offset " + std::to_string(want_err.offset) + " col " +
+             std::to_string(want_err.column) + " (" + want_err.message + "), got offset " +
+             std::to_string(got_err.offset) + " col " + std::to_string(got_err.column) + " (" + got_err.message + ")";
+    }
+    return "";
+  }
+  if (want.size() != got.size()) {
+    return "different number of keys: " + std::to_string(want.size()) + " vs " + std::to_string(got.size());
+  }
+  PartialResult probe = got;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const std::size_t before = probe.size();
+    const Group& g = probe.find_or_insert(want.key(i));
+    if (probe.size() != before) return "key missing from chunked result: " + want.key(i);
+    const Group& w = want.group(i);
+    if (g.n != w.n || g.missing != w.missing) return "different counts for key " + want.key(i);
+    if (!same_bits(g.sum.to_double(), w.sum.to_double()) || !g.sum.same_value(w.sum)) {
+      return "different sum for key " + want.key(i);
+    }
+  }
+  return "";
+}
+
+// Runs one file through the reference and the chunked parse.
+inline std::string check_file(const std::string& path, const std::string& key, const std::string& value,
+                              uint64_t chunk_bytes, int threads) {
+  Plan plan;
+  if (CoreError e = make_plan({path}, key, value, chunk_bytes, plan)) return "";  // header errors: one code path
+  Outcome want;
+  try {
+    want = parse(plan.files[0], read_all(plan.files[0]));
+  } catch (const IoFailure& e) {
+    want.error = io_error(path, e.what());
+  }
+  ChainReducer reducer(plan);
+  std::atomic<bool> stop{false};
+  std::vector<char> buf;
+  reduce_all(
+      plan, reducer,
+      [&](const std::vector<std::pair<std::size_t, bool>>& work) {
+        if (threads <= 1) {
+          run_serial(plan, reducer, work, buf, stop, nullptr);
+        } else {
+          run_tbb(plan, reducer, work, threads, stop, nullptr);
+        }
+      },
+      stop);
+  CoreError got_err = reducer.has_error() ? reducer.error() : CoreError();
+  if (!got_err && !reducer.complete()) return "chunked parse did not account for every chunk";
+  if (want.error.kind == CoreError::Kind::io && got_err.kind == CoreError::Kind::io) return "";
+  return compare(want.result, want.error, reducer.total(), got_err);
+}
+
+}  // namespace reference
+}  // namespace parairline
