@@ -15,6 +15,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include <atomic>
 #include <cstdint>
@@ -51,10 +54,24 @@ struct BlockMasks {
   uint64_t quote, comma, newline;
 };
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PARAIRLINE_HAVE_AVX2_PATH 1
+inline bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
+                          __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
+  return has;
+}
+#else
+#define PARAIRLINE_HAVE_AVX2_PATH 0
+#endif
+
+// Portable primitives (SSE2 is part of x86-64).
+namespace generic_isa {
+
 inline BlockMasks block_masks(const char* p) {
+  BlockMasks m{0, 0, 0};
 #if defined(__SSE2__)
   const __m128i q = _mm_set1_epi8('"'), c = _mm_set1_epi8(','), n = _mm_set1_epi8('\n');
-  BlockMasks m{0, 0, 0};
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     const int shift = 16 * i;
@@ -62,17 +79,15 @@ inline BlockMasks block_masks(const char* p) {
     m.comma |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)))) << shift;
     m.newline |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, n)))) << shift;
   }
-  return m;
 #else
-  BlockMasks m{0, 0, 0};
   for (int i = 0; i < 64; ++i) {
     const uint64_t bit = uint64_t{1} << i;
     m.quote |= p[i] == '"' ? bit : 0;
     m.comma |= p[i] == ',' ? bit : 0;
     m.newline |= p[i] == '\n' ? bit : 0;
   }
-  return m;
 #endif
+  return m;
 }
 
 // Bit i of the result is the XOR of bits 0..i of x.
@@ -85,6 +100,21 @@ inline uint64_t prefix_xor(uint64_t x) {
   x ^= x << 32;
   return x;
 }
+
+inline uint64_t popcount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (x * 0x0101010101010101ull) >> 56;
+}
+
+// Position of the k-th (0-based) set bit of x, which has more than k.
+inline int select_bit(uint64_t x, uint64_t k) {
+  for (; k > 0; --k) x &= x - 1;
+  return __builtin_ctzll(x);
+}
+
+}  // namespace generic_isa
 
 // Bits 0..j set.
 inline uint64_t mask_through(int j) { return j >= 63 ? ~uint64_t{0} : (uint64_t{2} << j) - 1; }
@@ -122,34 +152,16 @@ class ChunkScanner {
 
   bool done() const { return done_; }
 
-  // Scans blocks [from, to) of buf (file offset `base` at buf[0]); 64 bytes
-  // must be readable past `to`. Returns where it stopped.
+  // Scans blocks [from, to) of buf (file offset `base` at buf[0]). Returns
+  // where it stopped. The loop is compiled twice (scan_impl.inc): for any
+  // x86-64 (SSE2) and for CPUs with AVX2, BMI2 and CLMUL, chosen at run time.
   std::size_t scan(const char* buf, uint64_t base, std::size_t from, std::size_t to) {
     buf_ = buf;
     base_ = base;
-    std::size_t off = from;
-    for (; off < to; off += 64) {
-      BlockMasks m = block_masks(buf + off);
-      const uint64_t blk = base + off;
-      if (to - off < 64) {
-        const uint64_t valid = (uint64_t{1} << (to - off)) - 1;
-        m.quote &= valid;
-        m.comma &= valid;
-        m.newline &= valid;
-      }
-      const uint64_t inside = prefix_xor(m.quote) ^ in_quotes_;
-      if (parity_target_ != kNone && parity_target_ < blk + 64) {
-        const uint64_t below = (uint64_t{1} << (parity_target_ - blk)) - 1;
-        const bool state = ((in_quotes_ & 1) != 0) ^ ((__builtin_popcountll(m.quote & below) & 1) != 0);
-        out_.parity = state ^ out_.hyp;
-        out_.parity_known = true;
-        parity_target_ = kNone;
-      }
-      in_quotes_ = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
-      on_block(m.comma & ~inside, m.newline & ~inside, blk);
-      if (done_) return off + 64;
-    }
-    return to;
+#if PARAIRLINE_HAVE_AVX2_PATH
+    if (cpu_has_avx2()) return scan_avx2(buf, base, from, to);
+#endif
+    return scan_generic(buf, base, from, to);
   }
 
   // Everything has been scanned and the file ends at `eof`.
@@ -209,51 +221,12 @@ class ChunkScanner {
     next_stop_ = stops_[++stop_i_];
   }
 
-  void on_block(uint64_t comma, uint64_t nl, uint64_t blk) {
-    for (;;) {
-      if (skipping_) {
-        if (!nl) return;
-        const int j = __builtin_ctzll(nl);
-        nl &= nl - 1;
-        comma &= ~mask_through(j);
-        skipping_ = false;
-        const uint64_t pos = blk + static_cast<uint64_t>(j);
-        if (pos + 1 >= chunk_end_) {
-          done_ = true;
-          return;
-        }
-        start_record(pos + 1);
-      }
-      const uint64_t before = nl ? (nl & (~nl + 1)) - 1 : ~uint64_t{0};
-      uint64_t cs = comma & before;
-      while (cs) {
-        const uint64_t cnt = static_cast<uint64_t>(__builtin_popcountll(cs));
-        if (next_stop_ >= field_idx_ + cnt) {
-          field_idx_ += cnt;
-          break;
-        }
-        for (uint64_t t = next_stop_ - field_idx_; t > 0; --t) cs &= cs - 1;
-        const int j = __builtin_ctzll(cs);
-        cs &= cs - 1;
-        field_idx_ = next_stop_ + 1;
-        on_stop(blk + static_cast<uint64_t>(j));
-      }
-      if (!nl) return;
-      comma &= ~before;
-      const int j = __builtin_ctzll(nl);
-      nl &= nl - 1;
-      comma &= ~mask_through(j);
-      const uint64_t pos = blk + static_cast<uint64_t>(j);
-      if (field_idx_ == next_stop_) on_stop(pos);
-      end_record(pos);
-      if (done_) return;
-      if (pos + 1 >= chunk_end_) {
-        done_ = true;
-        return;
-      }
-      start_record(pos + 1);
-    }
-  }
+  std::size_t scan_generic(const char* buf, uint64_t base, std::size_t from, std::size_t to);
+  void on_block_generic(uint64_t comma, uint64_t nl, uint64_t blk);
+#if PARAIRLINE_HAVE_AVX2_PATH
+  std::size_t scan_avx2(const char* buf, uint64_t base, std::size_t from, std::size_t to);
+  void on_block_avx2(uint64_t comma, uint64_t nl, uint64_t blk);
+#endif
 
   char byte_at(uint64_t pos) const { return buf_[pos - base_]; }
 
@@ -275,22 +248,15 @@ class ChunkScanner {
     }
     std::string_view key = field_bytes(key_start_, key_end_, key_saved_, key_buf_, cr, key_col_);
     std::string_view val = field_bytes(val_start_, val_end_, val_saved_, val_buf_, cr, val_col_);
-    bool copied = false;
-    if (!key.empty() && (key.front() == '"' || std::memchr(key.data(), '"', key.size()))) {
-      if (!unquote_field(key.data(), key.size(), key_tmp_, copied)) {
-        fail_parse("Field " + std::to_string(key_col_ + 1) + " (" + fp_.key_name + ") has a stray quote.",
-                   key_col_ + 1, key);
-        return;
-      }
-      key = copied ? std::string_view(key_tmp_) : key.substr(1, key.size() - 2);
+    if (!unquote(key, key_tmp_)) {
+      fail_parse("Field " + std::to_string(key_col_ + 1) + " (" + fp_.key_name + ") has a stray quote.", key_col_ + 1,
+                 key);
+      return;
     }
-    if (!val.empty() && (val.front() == '"' || std::memchr(val.data(), '"', val.size()))) {
-      if (!unquote_field(val.data(), val.size(), val_tmp_, copied)) {
-        fail_parse("Field " + std::to_string(val_col_ + 1) + " (" + fp_.val_name + ") has a stray quote.",
-                   val_col_ + 1, val);
-        return;
-      }
-      val = copied ? std::string_view(val_tmp_) : val.substr(1, val.size() - 2);
+    if (!unquote(val, val_tmp_)) {
+      fail_parse("Field " + std::to_string(val_col_ + 1) + " (" + fp_.val_name + ") has a stray quote.", val_col_ + 1,
+                 val);
+      return;
     }
     const ParseStatus st = parse_decimal(val.data(), val.data() + val.size(), dec_);
     if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
@@ -314,6 +280,29 @@ class ChunkScanner {
     } else {
       g.sum.add(dec_);
     }
+  }
+
+  static bool has_quote(const char* p, std::size_t n) {
+    if (n > 8) return std::memchr(p, '"', n) != nullptr;
+    // A zero byte in w ^ "''" marks a quote; padding bytes are 0, not '"'.
+    const uint64_t w = load_small(p, n) ^ 0x2222222222222222ull;
+    const uint64_t used = n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+    return ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull & used) != 0;
+  }
+
+  // Strips enclosing quotes (and un-doubles inner ones, into tmp). False if
+  // a quote stands anywhere else.
+  static bool unquote(std::string_view& v, std::string& tmp) {
+    const std::size_t n = v.size();
+    if (n >= 2 && v.front() == '"' && v.back() == '"' && !has_quote(v.data() + 1, n - 2)) {
+      v = v.substr(1, n - 2);
+      return true;
+    }
+    if (!has_quote(v.data(), n)) return true;
+    bool copied = false;
+    if (!unquote_field(v.data(), n, tmp, copied)) return false;
+    v = copied ? std::string_view(tmp) : v.substr(1, n - 2);
+    return true;
   }
 
   static std::string printable(std::string_view v) {
@@ -367,6 +356,55 @@ class ChunkScanner {
   std::string key_buf_, val_buf_, key_tmp_, val_tmp_;
   Decimal dec_;
 };
+
+// The scan loop, for each instruction set.
+#define PARAIRLINE_ISA generic_isa
+#define PARAIRLINE_SCAN scan_generic
+#define PARAIRLINE_ON_BLOCK on_block_generic
+#include "scan_impl.inc"
+#undef PARAIRLINE_ISA
+#undef PARAIRLINE_SCAN
+#undef PARAIRLINE_ON_BLOCK
+
+#if PARAIRLINE_HAVE_AVX2_PATH
+#pragma GCC push_options
+#pragma GCC target("avx2,bmi,bmi2,popcnt,pclmul")
+namespace avx2_isa {
+
+inline BlockMasks block_masks(const char* p) {
+  const __m256i q = _mm256_set1_epi8('"'), c = _mm256_set1_epi8(','), n = _mm256_set1_epi8('\n');
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  auto mask = [](__m256i a, __m256i b, __m256i ch) {
+    const uint64_t l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ch)));
+    const uint64_t h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ch)));
+    return l | (h << 32);
+  };
+  return BlockMasks{mask(lo, hi, q), mask(lo, hi, c), mask(lo, hi, n)};
+}
+
+inline uint64_t prefix_xor(uint64_t x) {
+  const __m128i all = _mm_set1_epi8(static_cast<char>(0xFF));
+  return static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(x)), all, 0)));
+}
+
+inline uint64_t popcount(uint64_t x) { return static_cast<uint64_t>(_mm_popcnt_u64(x)); }
+
+inline int select_bit(uint64_t x, uint64_t k) {
+  return static_cast<int>(_tzcnt_u64(_pdep_u64(uint64_t{1} << k, x)));
+}
+
+}  // namespace avx2_isa
+
+#define PARAIRLINE_ISA avx2_isa
+#define PARAIRLINE_SCAN scan_avx2
+#define PARAIRLINE_ON_BLOCK on_block_avx2
+#include "scan_impl.inc"
+#undef PARAIRLINE_ISA
+#undef PARAIRLINE_SCAN
+#undef PARAIRLINE_ON_BLOCK
+#pragma GCC pop_options
+#endif
 
 // Scans one task with a reusable buffer. Never throws for bad input: errors
 // land in the result. `stop` is polled between reads.

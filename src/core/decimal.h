@@ -44,10 +44,37 @@ struct Decimal {
 
 enum class ParseStatus { ok, missing, bad, out_of_range };
 
+inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal& out);
+
 // Parses one unquoted value field. Empty and NA are missing.
 inline ParseStatus parse_decimal(const char* p, const char* end, Decimal& out) {
   const std::size_t n = static_cast<std::size_t>(end - p);
   if (n == 0 || (n == 2 && p[0] == 'N' && p[1] == 'A')) return ParseStatus::missing;
+  // Fast path for the common shape: [-]digits[.digits], at most 18 digits.
+  const char* q = p;
+  const bool neg = *q == '-';
+  q += neg;
+  uint64_t m = 0;
+  const char* digits = q;
+  while (q < end && static_cast<unsigned>(*q - '0') < 10) m = m * 10 + static_cast<unsigned>(*q++ - '0');
+  std::ptrdiff_t nd = q - digits, frac = 0;
+  if (q < end && *q == '.') {
+    const char* f = ++q;
+    while (q < end && static_cast<unsigned>(*q - '0') < 10) m = m * 10 + static_cast<unsigned>(*q++ - '0');
+    frac = q - f;
+    nd += frac;
+  }
+  if (q == end && nd > 0 && nd <= 18) {
+    out.neg = neg;
+    out.big = false;
+    out.mant = m;
+    out.exp10 = m == 0 ? 0 : -static_cast<int>(frac);
+    return ParseStatus::ok;
+  }
+  return parse_decimal_general(p, end, out);
+}
+
+inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal& out) {
   out.neg = false;
   out.big = false;
   if (*p == '-' || *p == '+') {

@@ -20,7 +20,26 @@ struct Group {
   int64_t missing = 0;
 };
 
+// The bytes of a key of at most 8 bytes, packed little-endian.
+inline uint64_t load_small(const char* p, std::size_t n) {
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return a | (static_cast<uint64_t>(b) << (8 * (n - 4)));
+  }
+  if (n == 0) return 0;
+  const auto byte = [&](std::size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i); };
+  return byte(0) | byte(n / 2) | byte(n - 1);
+}
+
+inline uint64_t mix64(uint64_t x) {
+  const u128 m = static_cast<u128>(x ^ 0x9E3779B97F4A7C15ull) * 0xD6E8FEB86659FD93ull;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+
 inline uint64_t hash_bytes(const char* p, std::size_t n) {
+  if (n <= 8) return mix64(load_small(p, n) ^ (static_cast<uint64_t>(n) << 59));
   // wyhash-style multiply-mix; keys are short (carrier codes, states).
   const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xD6E8FEB86659FD93ull;
   uint64_t h = k1 ^ (n * k2);
@@ -56,8 +75,9 @@ class PartialResult {
       const uint32_t s = slots_[i];
       if (s == 0) break;
       const std::size_t g = s - 1;
-      if (hashes_[g] == h && keys_[g].size() == key.size() &&
-          std::memcmp(keys_[g].data(), key.data(), key.size()) == 0) {
+      // A short key's hash is a bijection of its bytes and length.
+      if (hashes_[g] == h && (key.size() <= 8 || (keys_[g].size() == key.size() &&
+                                                   std::memcmp(keys_[g].data(), key.data(), key.size()) == 0))) {
         if (created) *created = false;
         return groups_[g];
       }
