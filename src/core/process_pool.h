@@ -1,0 +1,419 @@
+// Forked worker processes, each with its own pipe to the parent, and anonymous
+// shared memory. R-free and POSIX-only: on Windows this header declares nothing.
+//
+// Rules for code that runs in a child: no R API, no printing to R's console,
+// no TBB (fork copies only the calling thread, so a TBB pool in the parent is
+// a broken pool in the child), and leave by returning from the body (the pool
+// then calls _exit), never by exit() or by returning from the fork.
+#pragma once
+
+#ifndef _WIN32
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+namespace parairline {
+
+inline std::string errno_message(const char* what, int err) {
+  return std::string(what) + " failed: " + std::strerror(err);
+}
+
+// Writes all of `data`, retrying on EINTR and short writes. Returns false on
+// any other error, e.g. EPIPE when the parent has gone away (children ignore
+// SIGPIPE, so that arrives here as an error instead of killing the child).
+inline bool write_all(int fd, const void* data, std::size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    ssize_t w = ::write(fd, p, bytes);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    bytes -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// Anonymous MAP_SHARED memory: forked children see the parent's mapping and
+// their writes are visible to the parent (unlike ordinary copy-on-write pages).
+// A size of 0 maps nothing and data() is null.
+class SharedMapping {
+ public:
+  SharedMapping() = default;
+  explicit SharedMapping(std::size_t bytes) {
+    if (bytes == 0) return;
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error(errno_message("mmap", errno));
+    data_ = p;
+    size_ = bytes;
+  }
+  ~SharedMapping() { release(); }
+  SharedMapping(const SharedMapping&) = delete;
+  SharedMapping& operator=(const SharedMapping&) = delete;
+  SharedMapping(SharedMapping&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  SharedMapping& operator=(SharedMapping&& other) noexcept {
+    if (this != &other) {
+      release();
+      data_ = std::exchange(other.data_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+  }
+
+  void* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  void release() noexcept {
+    if (data_ != nullptr) ::munmap(data_, size_);
+    data_ = nullptr;
+    size_ = 0;
+  }
+  void* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// How one child ended.
+struct WorkerExit {
+  int worker = 0;      // 0-based; descriptions count from 1 like R does
+  long pid = 0;
+  int status = 0;      // raw waitpid() status, meaningful only if `known`
+  bool known = true;   // false if the child was reaped elsewhere (SIGCHLD ignored)
+  bool ok = false;     // exited with status 0, or status unknown
+  std::string description;
+};
+
+// Exit code of a child whose body threw.
+constexpr int child_exception_status = 125;
+
+class ProcessPool {
+ public:
+  using Body = std::function<int(int worker, int write_fd)>;
+  using Tick = std::function<bool()>;
+
+  // Forks n children. Child i runs body(i, write_fd), where write_fd is the
+  // write end of its own pipe to the parent, then _exit()s with body's return
+  // value (125 if it threw). If a pipe or fork fails part-way, the children
+  // already started are killed and reaped and std::runtime_error is thrown.
+  // A pool is used by one parent thread at a time. Whatever path is taken,
+  // the destructor leaves no child (not even a zombie) and no open pipe.
+  ProcessPool(int n, const Body& body) {
+    if (n < 0) throw std::invalid_argument("ProcessPool: negative number of workers");
+    children_.reserve(static_cast<std::size_t>(n));
+    const pid_t parent = ::getpid();
+    for (int i = 0; i < n; ++i) {
+      int fds[2];
+      if (make_pipe(fds) != 0) fail_start("pipe", errno);
+      const pid_t pid = ::fork();
+      if (pid < 0) {
+        const int err = errno;
+        ::close(fds[0]);
+        ::close(fds[1]);
+        fail_start("fork", err);
+      }
+      if (pid == 0) {
+        // Only our own write end stays open, so each parent read end sees EOF
+        // exactly when its own child is gone.
+        for (const Child& c : children_) ::close(c.read_fd);
+        ::close(fds[0]);
+        child_main(i, fds[1], body, parent);
+      }
+      ::close(fds[1]);
+      children_.push_back(Child{pid, fds[0]});
+      // Non-blocking so that draining one pipe can never stall the others.
+      const int flags = ::fcntl(fds[0], F_GETFL);
+      if (flags < 0 || ::fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) < 0) fail_start("fcntl", errno);
+    }
+  }
+
+  ~ProcessPool() { shutdown(); }
+  ProcessPool(const ProcessPool&) = delete;
+  ProcessPool& operator=(const ProcessPool&) = delete;
+
+  int size() const { return static_cast<int>(children_.size()); }
+  long pid(int worker) const { return static_cast<long>(children_.at(static_cast<std::size_t>(worker)).pid); }
+
+  // Reads every child's pipe into out[i] until all have reached EOF (child
+  // exited or closed its end). Reads continuously, so a child may write more
+  // than a pipe buffer. Calls tick() about every slice_ms; if it returns false
+  // the children are terminated and collect returns false.
+  bool collect(std::vector<std::string>& out, const Tick& tick, int slice_ms = 50) {
+    out.assign(children_.size(), std::string());
+    const auto slice = std::chrono::milliseconds(std::max(1, slice_ms));
+    auto next_tick = Clock::now() + slice;
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> owner;
+    std::vector<char> buffer(1 << 16);
+    for (;;) {
+      fds.clear();
+      owner.clear();
+      for (std::size_t i = 0; i < children_.size(); ++i) {
+        if (children_[i].read_fd < 0) continue;
+        fds.push_back(pollfd{children_[i].read_fd, POLLIN, 0});
+        owner.push_back(i);
+      }
+      if (fds.empty()) return true;
+      const int r = ::poll(fds.data(), static_cast<nfds_t>(fds.size()), ms_until(next_tick));
+      if (r < 0 && errno != EINTR && errno != EAGAIN) {
+        const int err = errno;
+        terminate();
+        throw std::runtime_error(errno_message("poll", err));
+      }
+      for (std::size_t k = 0; r > 0 && k < fds.size(); ++k) {
+        if (fds[k].revents != 0) drain(children_[owner[k]], out[owner[k]], buffer);
+      }
+      if (Clock::now() >= next_tick) {
+        if (tick && !tick()) {
+          terminate();
+          return false;
+        }
+        next_tick = Clock::now() + slice;
+      }
+    }
+  }
+
+  // Waits for every child and closes the pipes. Blocks without limit: call
+  // collect() first if children write more than a pipe buffer.
+  std::vector<WorkerExit> reap() {
+    for (Child& c : children_) wait_child(c, true);
+    close_pipes();
+    return exits();
+  }
+
+  // As reap(), but waits in slices, calling tick() about every slice_ms; if it
+  // returns false the children are terminated and reap returns false.
+  bool reap(std::vector<WorkerExit>& out, const Tick& tick, int slice_ms = 50) {
+    const auto slice = std::chrono::milliseconds(std::max(1, slice_ms));
+    auto next_tick = Clock::now() + slice;
+    long nap_us = 50;  // children usually exit right after their pipe closes
+    for (;;) {
+      bool all = true;
+      for (Child& c : children_) all = wait_child(c, false) && all;
+      if (all) break;
+      if (Clock::now() >= next_tick) {
+        if (tick && !tick()) {
+          terminate();
+          out = exits();
+          return false;
+        }
+        next_tick = Clock::now() + slice;
+      }
+      nap(nap_us);
+      nap_us = std::min(nap_us * 2, std::min(5000L, 1000L * static_cast<long>(slice.count())));
+    }
+    close_pipes();
+    out = exits();
+    return true;
+  }
+
+  // SIGTERM to every live child, up to grace_ms for them to go, then SIGKILL;
+  // reaps all and closes the pipes.
+  void terminate(int grace_ms = 200) {
+    signal_live(SIGTERM);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(0, grace_ms));
+    for (;;) {
+      bool all = true;
+      for (Child& c : children_) all = wait_child(c, false) && all;
+      if (all || Clock::now() >= deadline) break;
+      nap(1000);
+    }
+    shutdown();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct Child {
+    pid_t pid = -1;
+    int read_fd = -1;
+    bool reaped = false;
+    bool known = true;
+    int status = 0;
+  };
+
+  static int make_pipe(int fds[2]) {
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
+    return ::pipe2(fds, O_CLOEXEC);
+#else
+    // Not atomic with respect to a concurrent fork+exec elsewhere, which only
+    // matters for the brief window before the flags are set.
+    if (::pipe(fds) != 0) return -1;
+    ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+  }
+
+  [[noreturn]] static void child_main(int worker, int write_fd, const Body& body, pid_t parent) noexcept {
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    // EPIPE instead of death if the parent stops reading; Ctrl-C is the
+    // parent's to handle (it terminates us); SIGTERM must work whatever
+    // handler the parent had installed.
+    sa.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    sa.sa_handler = SIG_DFL;
+    ::sigaction(SIGTERM, &sa, nullptr);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGTERM);
+    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+#ifdef __linux__
+    // No orphans if the parent dies without cleaning up (e.g. SIGKILL). The
+    // signal comes when the forking *thread* ends, so fork from a thread that
+    // outlives the pool (the R main thread does).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(child_exception_status);
+#else
+    (void)parent;
+#endif
+    int rc = child_exception_status;
+    try {
+      rc = body(worker, write_fd);
+    } catch (...) {
+      rc = child_exception_status;
+    }
+    ::_exit(rc & 0xff);
+  }
+
+  [[noreturn]] void fail_start(const char* what, int err) {
+    shutdown();
+    throw std::runtime_error(errno_message(what, err));
+  }
+
+  static int ms_until(Clock::time_point t) {
+    const auto now = Clock::now();
+    if (now >= t) return 0;
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(t - now).count()) + 1;
+  }
+
+  static void nap(long us) {
+    timespec ts{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000L};
+    ::nanosleep(&ts, nullptr);  // EINTR just ends the nap early
+  }
+
+  // Reads what is available, at most a few MB so one chatty child cannot
+  // starve the others or the tick.
+  static void drain(Child& c, std::string& out, std::vector<char>& buffer) {
+    std::size_t budget = std::size_t(1) << 22;
+    while (c.read_fd >= 0 && budget > 0) {
+      const ssize_t r = ::read(c.read_fd, buffer.data(), buffer.size());
+      if (r > 0) {
+        out.append(buffer.data(), static_cast<std::size_t>(r));
+        budget -= std::min(budget, static_cast<std::size_t>(r));
+      } else if (r < 0 && errno == EINTR) {
+        continue;
+      } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return;
+      } else {
+        ::close(c.read_fd);  // EOF, or an error we cannot recover from
+        c.read_fd = -1;
+      }
+    }
+  }
+
+  // True once the child has been reaped (now or earlier).
+  static bool wait_child(Child& c, bool block) {
+    while (!c.reaped) {
+      int status = 0;
+      const pid_t r = ::waitpid(c.pid, &status, block ? 0 : WNOHANG);
+      if (r == c.pid) {
+        c.reaped = true;
+        c.status = status;
+      } else if (r == 0) {
+        return false;
+      } else if (errno != EINTR) {
+        c.reaped = true;  // ECHILD: someone else reaped it; the pid is no longer ours
+        c.known = false;
+      }
+    }
+    return true;
+  }
+
+  // Only unreaped children: their pids cannot have been reused yet.
+  void signal_live(int sig) {
+    for (const Child& c : children_) {
+      if (!c.reaped && c.pid > 0) ::kill(c.pid, sig);
+    }
+  }
+
+  void close_pipes() noexcept {
+    for (Child& c : children_) {
+      if (c.read_fd >= 0) ::close(c.read_fd);
+      c.read_fd = -1;
+    }
+  }
+
+  void shutdown() noexcept {
+    signal_live(SIGKILL);
+    for (Child& c : children_) wait_child(c, true);
+    close_pipes();
+  }
+
+  std::vector<WorkerExit> exits() const {
+    std::vector<WorkerExit> out;
+    out.reserve(children_.size());
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      const Child& c = children_[i];
+      if (!c.reaped) continue;
+      WorkerExit e;
+      e.worker = static_cast<int>(i);
+      e.pid = static_cast<long>(c.pid);
+      e.status = c.status;
+      e.known = c.known;
+      e.ok = !c.known || (WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+      e.description = describe(e);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  static std::string describe(const WorkerExit& e) {
+    std::string who = "worker " + std::to_string(e.worker + 1) + " (pid " + std::to_string(e.pid) + ")";
+    if (!e.known) return who + " was reaped elsewhere, so its exit status is unknown";
+    if (WIFEXITED(e.status)) {
+      const int code = WEXITSTATUS(e.status);
+      if (code == 0) return who + " exited normally";
+      std::string text = who + " exited with status " + std::to_string(code);
+      if (code == child_exception_status) text += " (an exception in the worker)";
+      return text;
+    }
+    if (WIFSIGNALED(e.status)) {
+      const int sig = WTERMSIG(e.status);
+      const char* name = ::strsignal(sig);
+      return who + " was killed by signal " + std::to_string(sig) + " (" + (name ? name : "unknown") + ")";
+    }
+    return who + " ended with wait status " + std::to_string(e.status);
+  }
+
+  std::vector<Child> children_;
+};
+
+}  // namespace parairline
+
+#endif  // _WIN32
