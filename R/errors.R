@@ -1,9 +1,10 @@
 # Conditions raised by the package. Every error is a `parairline_error`; the
 # subclass says what went wrong, and fields carry the file, line and column.
 
-abort_input <- function(message, ..., call = rlang::caller_env(), .envir = parent.frame()) {
+abort_input <- function(message, ..., class = NULL, call = rlang::caller_env(),
+                        .envir = parent.frame()) {
   cli::cli_abort(message, ...,
-    class = c("parairline_input_error", "parairline_error"),
+    class = c(class, "parairline_input_error", "parairline_error"),
     call = call, .envir = .envir
   )
 }

@@ -11,6 +11,8 @@ VERSION=$(sed -n 's/^Version: //p' DESCRIPTION)
 TARBALL=parairline_${VERSION}.tar.gz
 
 # Offline machines: skip the CRAN look-ups of --as-cran, keep the rest.
+# NOT_CRAN: run the snapshot tests too (testthat skips them on CRAN).
+NOT_CRAN=true \
 _R_CHECK_CRAN_INCOMING_REMOTE_=false \
 _R_CHECK_FORCE_SUGGESTS_=true \
 _R_CHECK_SYSTEM_CLOCK_=false \

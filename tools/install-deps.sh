@@ -4,7 +4,7 @@
 # what CI uses), else CRAN through install.packages().
 set -eu
 
-R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly future future.apply progressr processx knitr rmarkdown testthat"
+R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly future future.apply progressr processx R.utils withr knitr rmarkdown testthat"
 
 missing_r_pkgs() {
   Rscript --vanilla -e '

@@ -170,7 +170,7 @@ class ChunkScanner {
     base_ = base;
     if (done_ || skipping_) return;
     if (in_quotes_) {
-      fail_parse("A quoted field is not closed before the end of the file.", 0, std::string_view());
+      fail_parse("A quoted field is not closed before the end of the file (a stray quote may have opened it).", 0, std::string_view());
       return;
     }
     if (field_idx_ > 0 || eof > rec_start_) {
@@ -249,19 +249,19 @@ class ChunkScanner {
     std::string_view key = field_bytes(key_start_, key_end_, key_saved_, key_buf_, cr, key_col_);
     std::string_view val = field_bytes(val_start_, val_end_, val_saved_, val_buf_, cr, val_col_);
     if (!unquote(key, key_tmp_)) {
-      fail_parse("Field " + std::to_string(key_col_ + 1) + " (" + fp_.key_name + ") has a stray quote.", key_col_ + 1,
+      fail_parse("Column \"" + fp_.key_name + "\" (field " + std::to_string(key_col_ + 1) + ") has a stray quote.", key_col_ + 1,
                  key);
       return;
     }
     if (!unquote(val, val_tmp_)) {
-      fail_parse("Field " + std::to_string(val_col_ + 1) + " (" + fp_.val_name + ") has a stray quote.", val_col_ + 1,
+      fail_parse("Column \"" + fp_.val_name + "\" (field " + std::to_string(val_col_ + 1) + ") has a stray quote.", val_col_ + 1,
                  val);
       return;
     }
     const ParseStatus st = parse_decimal(val.data(), val.data() + val.size(), dec_);
     if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
       const char* what = st == ParseStatus::bad ? "is not a number" : "is out of range (beyond 1e310 or below 1e-400)";
-      fail_parse("Column " + fp_.val_name + " (field " + std::to_string(val_col_ + 1) + ") has \"" +
+      fail_parse("Column \"" + fp_.val_name + "\" (field " + std::to_string(val_col_ + 1) + ") has \"" +
                      printable(val) + "\", which " + what + ".",
                  val_col_ + 1, val);
       return;
@@ -269,7 +269,7 @@ class ChunkScanner {
     bool created = false;
     Group& g = out_.partial.find_or_insert(key, &created);
     if (created && std::memchr(key.data(), '\0', key.size())) {
-      fail_parse("Column " + fp_.key_name + " (field " + std::to_string(key_col_ + 1) +
+      fail_parse("Column \"" + fp_.key_name + "\" (field " + std::to_string(key_col_ + 1) +
                      ") has a NUL byte, which R strings cannot hold.",
                  key_col_ + 1, key);
       return;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "group_sum.h"
+#include "wire.h"
 
 namespace parairline {
 
@@ -32,6 +33,35 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const std::vector<s
   arena.execute([&] {
     tbb::parallel_for(0, threads, [&](int) { drain(); }, tbb::simple_partitioner());
   });
+}
+
+// Runs the listed tasks, each with the outside-quotes hypothesis, and returns
+// their results as wire frames (see wire.h); for work shipped to another
+// process, which cannot see the other tasks' results.
+inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::size_t>& ids, int threads,
+                                       const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
+  std::vector<ChunkResult> results(ids.size());
+  std::atomic<std::size_t> next{0};
+  auto drain = [&] {
+    thread_local std::vector<char> buf;
+    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < ids.size();) {
+      if (stop.load(std::memory_order_relaxed)) {
+        results[i].skipped = true;
+        continue;
+      }
+      const TaskSpec& t = plan.tasks[ids[i]];
+      scan_task(plan.files[t.file], t, false, buf, stop, progress, results[i]);
+    }
+  };
+  if (threads <= 1) {
+    drain();
+  } else {
+    tbb::task_arena arena(threads);
+    arena.execute([&] { tbb::parallel_for(0, threads, [&](int) { drain(); }, tbb::simple_partitioner()); });
+  }
+  std::string out;
+  for (std::size_t i = 0; i < ids.size(); ++i) write_frame(out, ids[i], results[i]);
+  return out;
 }
 
 }  // namespace parairline

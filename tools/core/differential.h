@@ -8,6 +8,7 @@
 
 #include "core/group_sum.h"
 #include "core/tbb_runner.h"
+#include "core/wire.h"
 #include "reference_parse.h"
 
 namespace parairline {
@@ -54,7 +55,8 @@ inline std::string compare(const PartialResult& want, const CoreError& want_err,
   return "";
 }
 
-// Runs one file through the reference and the chunked parse.
+// Runs one file through the reference and the chunked parse. threads == 0:
+// the tasks go through wire frames in two groups, as for remote workers.
 inline std::string check_file(const std::string& path, const std::string& key, const std::string& value,
                               uint64_t chunk_bytes, int threads) {
   Plan plan;
@@ -71,7 +73,13 @@ inline std::string check_file(const std::string& path, const std::string& key, c
   reduce_all(
       plan, reducer,
       [&](const std::vector<std::pair<std::size_t, bool>>& work) {
-        if (threads <= 1) {
+        if (threads == 0 && work.size() == plan.tasks.size()) {
+          std::vector<std::size_t> odd, even;
+          for (const auto& w : work) (w.first % 2 ? odd : even).push_back(w.first);
+          std::string frames = run_tasks_to_frames(plan, even, 1, stop, nullptr);
+          frames += run_tasks_to_frames(plan, odd, 2, stop, nullptr);
+          for (auto& r : read_frames(frames.data(), frames.size())) reducer.submit(r.first, std::move(r.second));
+        } else if (threads <= 1) {
           run_serial(plan, reducer, work, buf, stop, nullptr);
         } else {
           run_tbb(plan, reducer, work, threads, stop, nullptr);

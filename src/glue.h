@@ -1,0 +1,105 @@
+// Helpers shared by the Rcpp glue files: core results to R lists, and
+// running core work off the main thread while it polls Ctrl-C.
+#pragma once
+
+#include <Rcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "core/group_sum.h"
+#include "r_interrupt.h"
+
+namespace parairline {
+
+inline Rcpp::List error_list(const CoreError& e) {
+  const char* kind = e.kind == CoreError::Kind::parse ? "parse" : "io";
+  return Rcpp::List::create(Rcpp::Named("error") = Rcpp::List::create(
+                                Rcpp::Named("kind") = kind, Rcpp::Named("file") = e.file,
+                                Rcpp::Named("line") = e.line > 0 ? static_cast<double>(e.line) : NA_REAL,
+                                Rcpp::Named("column") = e.column > 0 ? static_cast<double>(e.column) : NA_REAL,
+                                Rcpp::Named("text") = e.text, Rcpp::Named("message") = e.message));
+}
+
+inline Rcpp::List result_list(const PartialResult& r) {
+  const R_xlen_t n = static_cast<R_xlen_t>(r.size());
+  Rcpp::CharacterVector key(n);
+  Rcpp::NumericVector sum(n), count(n), missing(n);
+  for (R_xlen_t i = 0; i < n; ++i) {
+    const std::string& k = r.key(static_cast<std::size_t>(i));
+    key[i] = Rf_mkCharLenCE(k.data(), static_cast<int>(k.size()), CE_NATIVE);
+    const Group& g = r.group(static_cast<std::size_t>(i));
+    sum[i] = g.sum.to_double();
+    count[i] = static_cast<double>(g.n);
+    missing[i] = static_cast<double>(g.missing);
+  }
+  return Rcpp::List::create(Rcpp::Named("key") = key, Rcpp::Named("sum") = sum, Rcpp::Named("n") = count,
+                            Rcpp::Named("missing") = missing);
+}
+
+// Runs `work` on a helper thread; the calling (main R) thread waits in short
+// slices, drawing progress and polling for Ctrl-C. Whatever way this returns
+// or throws, the workers have stopped first.
+class BackgroundRun {
+ public:
+  // `work` gets the stop flag, which it must poll.
+  template <class F>
+  explicit BackgroundRun(F work) {
+    thread_ = std::thread([this, work] {
+      try {
+        work(stop_);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_ = true;
+      cv_.notify_all();
+    });
+  }
+  ~BackgroundRun() { stop_and_join(); }
+
+  // Returns false if interrupted.
+  bool wait(const std::function<void()>& tick) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) break;
+      }
+      if (r_interrupt_pending()) {
+        stop_and_join();
+        return false;
+      }
+      tick();
+    }
+    stop_and_join();
+    if (error_) std::rethrow_exception(error_);
+    return true;
+  }
+
+ private:
+  void stop_and_join() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool finished_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+// A tick that reports bytes done to an R progress callback (or does nothing).
+inline std::function<void()> progress_tick(const Rcpp::Nullable<Rcpp::Function>& progress,
+                                           const std::atomic<uint64_t>& done, uint64_t total) {
+  if (progress.isNull()) return [] {};
+  Rcpp::Function fn(progress);
+  return [fn, &done, total] { fn(static_cast<double>(done.load()), static_cast<double>(total)); };
+}
+
+}  // namespace parairline

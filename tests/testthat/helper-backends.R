@@ -1,0 +1,51 @@
+# Backends that run here, and helpers that run one expectation through all of
+# them (tests use at most 2 threads or workers).
+
+local_backends <- function() {
+  b <- c("tbb", "datatable", "base")
+  if (.Platform$OS.type != "windows" && backend_ready("fork")) b <- c(b, "fork")
+  b
+}
+
+backend_ready <- function(backend) {
+  f <- system.file("extdata", "airOT199001.csv", package = "parairline")
+  ok <- tryCatch({
+    csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", backend = backend, threads = 1)
+    TRUE
+  }, parairline_input_error = function(e) FALSE)
+  ok
+}
+
+# Writes `text` (one string, written as bytes) to a file in a temp dir that
+# lives as long as the calling test.
+local_csv <- function(text, name = "data.csv", dir = withr::local_tempdir(.local_envir = parent.frame()),
+                      gzip = FALSE) {
+  path <- file.path(dir, name)
+  con <- if (gzip) gzfile(path, "wb") else file(path, "wb")
+  writeBin(charToRaw(paste(text, collapse = "")), con)
+  close(con)
+  path
+}
+
+# The C++ result must be identical for every thread count and chunk size.
+expect_same_everywhere <- function(files, by, value, expected,
+                                   chunk_bytes = c(1, 7, 64, 4096),
+                                   backends = setdiff(local_backends(), c("datatable", "base"))) {
+  for (backend in backends) {
+    for (cb in chunk_bytes) {
+      for (threads in 1:2) {
+        got <- withr::with_options(list(parairline.chunk_bytes = cb),
+          csv_group_sum(files, by, value, backend = backend, threads = threads)
+        )
+        expect_identical(got, expected,
+                         label = sprintf("%s, chunk_bytes = %g, threads = %d", backend, cb, threads))
+      }
+    }
+  }
+}
+
+# Replaces temp paths in snapshots.
+scrub_paths <- function(lines, dir) {
+  lines <- gsub(normalizePath(dir, mustWork = FALSE), "<tmp>", lines, fixed = TRUE)
+  gsub(dir, "<tmp>", lines, fixed = TRUE)
+}

@@ -1,0 +1,40 @@
+test_that("csv_group_sum groups by any column and names the key column after it", {
+  path <- local_csv(c("state,x,v\n", "NY,1,2.5\n", "CA,2,\n", "NY,3,NA\n", "CA,4,-1.25\n", "TX,5,1e2\n"))
+  got <- csv_group_sum(path, by = "state", value = "v", threads = 1)
+  expect_identical(got, data.frame(
+    state = c("CA", "NY", "TX"), sum = c(-1.25, 2.5, 100), n = c(2, 2, 1), missing = c(1, 1, 0)
+  ))
+  for (backend in local_backends()) {
+    expect_identical(csv_group_sum(path, "state", "v", backend = backend, threads = 2), got, label = backend)
+  }
+})
+
+test_that("arguments are checked with clear errors", {
+  f <- airontime_sample()[1]
+  expect_error(csv_group_sum(character(), "A", "B"), class = "parairline_input_error")
+  expect_error(csv_group_sum(1, "A", "B"), class = "parairline_input_error")
+  expect_error(csv_group_sum(NA_character_, "A", "B"), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, "A", "B", backend = "spark"), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, "A", "B", threads = 0), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, "A", "B", threads = 1.5), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, c("A", "B"), "B"), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, "A", ""), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, "A", "B", progress = NA), class = "parairline_input_error")
+  expect_error(csv_group_sum(c(f, "no/such/file.csv", "nor/this.csv"), "A", "B"),
+               class = "parairline_io_error")
+  expect_error(csv_group_sum(tempdir(), "A", "B"), class = "parairline_io_error")
+  withr::with_options(list(parairline.chunk_bytes = -1), {
+    expect_error(csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE"), class = "parairline_input_error")
+  })
+})
+
+test_that("argument errors read well", {
+  f <- airontime_sample()[1]
+  expect_snapshot(error = TRUE, {
+    csv_group_sum(character(), "A", "B")
+    csv_group_sum(1, "A", "B")
+    airline_distances(f, backend = "spark")
+    airline_distances(f, threads = 0)
+    csv_group_sum(c(f, "no/such/file.csv", "nor/this.csv"), "A", "B")
+  }, transform = function(x) gsub(dirname(f), "<extdata>", x, fixed = TRUE))
+})
