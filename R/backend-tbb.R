@@ -22,13 +22,3 @@ progress_bytes <- function(progress, .envir = parent.frame()) {
     invisible(NULL)
   }
 }
-
-group_sum_fork <- function(files, by, value, threads, progress, call) {
-  abort_input(c("The {.val fork} backend is not implemented yet.",
-                "i" = "Use {.code backend = \"tbb\"}."), call = call)
-}
-
-group_sum_future <- function(files, by, value, threads, progress, call) {
-  abort_input(c("The {.val future} backend is not implemented yet.",
-                "i" = "Use {.code backend = \"tbb\"}."), call = call)
-}
