@@ -19,13 +19,24 @@ command -v pandoc >/dev/null 2>&1 || need_sys="$need_sys pandoc"
 command -v qpdf >/dev/null 2>&1 || need_sys="$need_sys qpdf"
 [ -f /usr/include/zlib.h ] || need_sys="$need_sys zlib1g-dev"
 [ -f /usr/include/tbb/task_arena.h ] || need_sys="$need_sys libtbb-dev"
+# R CMD check runs checkbashisms on configure; Debian ships it in devscripts.
+command -v checkbashisms >/dev/null 2>&1 || need_sys="$need_sys devscripts"
+
+on_debian_as_root() {
+  [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1
+}
+# Without apt, system tools are the user's to install; we can only say so.
+if ! on_debian_as_root && [ -n "$need_sys" ]; then
+  echo "install-deps: please install these system packages:$need_sys"
+  need_sys=""
+fi
 
 if [ -z "$missing" ] && [ -z "$need_sys" ]; then
   echo "install-deps: everything is installed"
   exit 0
 fi
 
-if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; then
+if on_debian_as_root; then
   debs="$need_sys"
   for p in $missing; do
     debs="$debs r-cran-$(echo "$p" | tr 'A-Z' 'a-z')"

