@@ -253,7 +253,8 @@ class ChunkScanner {
                  key);
       return;
     }
-    if (!unquote(val, val_tmp_)) {
+    // A value needs no quote check unless quoted: a stray quote is not a number anyway.
+    if (!val.empty() && val.front() == '"' && !unquote(val, val_tmp_)) {
       fail_parse("Column \"" + fp_.val_name + "\" (field " + std::to_string(val_col_ + 1) + ") has a stray quote.", val_col_ + 1,
                  val);
       return;
@@ -292,13 +293,18 @@ class ChunkScanner {
 
   // Strips enclosing quotes (and un-doubles inner ones, into tmp). False if
   // a quote stands anywhere else.
-  static bool unquote(std::string_view& v, std::string& tmp) {
+  static inline __attribute__((always_inline)) bool unquote(std::string_view& v, std::string& tmp) {
     const std::size_t n = v.size();
     if (n >= 2 && v.front() == '"' && v.back() == '"' && !has_quote(v.data() + 1, n - 2)) {
       v = v.substr(1, n - 2);
       return true;
     }
     if (!has_quote(v.data(), n)) return true;
+    return unquote_slow(v, tmp);
+  }
+
+  static bool unquote_slow(std::string_view& v, std::string& tmp) {
+    const std::size_t n = v.size();
     bool copied = false;
     if (!unquote_field(v.data(), n, tmp, copied)) return false;
     v = copied ? std::string_view(tmp) : v.substr(1, n - 2);
