@@ -22,9 +22,10 @@ install: deps
 demo: install
 	$(RSCRIPT) --vanilla tools/demo.R
 
-# Build the tarball (vignettes included) and run R CMD check --as-cran on it;
+# The core's C++ unit tests, then the tarball (vignettes included) through
+# R CMD check --as-cran;
 # ends with the testthat totals as `N passed, N failed`.
-test: deps
+test: deps core-test
 	@CHECK_DIR=$(CHECK_DIR) R=$(R) sh tools/check.sh
 
 check: test
