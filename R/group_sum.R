@@ -16,7 +16,7 @@
 #'
 #' The C++ backends sum exactly: the result is the exact decimal sum rounded
 #' once to double, bitwise identical for any backend, thread count and chunk
-#' size. The chunk size is `getOption("parairline.chunk_bytes")` (default 4 MB).
+#' size. The chunk size is `getOption("parairline.chunk_bytes")` (default 2 MB).
 #' A file listed twice is read and summed twice.
 #'
 #' @param files Paths of CSV files (plain or gzip-compressed).
@@ -24,7 +24,7 @@
 #' @param value Name of the numeric column to sum.
 #' @param backend One of `"tbb"`, `"fork"`, `"future"`, `"datatable"`, `"base"`.
 #' @param threads Number of threads or worker processes; `NULL` means
-#'   [parallelly::availableCores()].
+#'   [parallelly::availableCores()] (for `"future"`, on each worker).
 #' @param progress Show a progress bar.
 #' @return A data frame with one row per key, sorted in C-locale order, and
 #'   columns `<by>` (character), `sum`, `n` (rows) and `missing` (rows whose
@@ -41,13 +41,16 @@ csv_group_sum <- function(files, by, value,
   check_files(files, call = call)
   check_column_name(by, "by", call = call)
   check_column_name(value, "value", call = call)
+  threads_given <- threads
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
 
   res <- switch(backend,
     tbb = group_sum_tbb(files, by, value, threads, progress, call = call),
     fork = group_sum_fork(files, by, value, threads, progress, call = call),
-    future = group_sum_future(files, by, value, threads, progress, call = call),
+    # NULL lets each cluster worker use its own cores.
+    future = group_sum_future(files, by, value, if (is.null(threads_given)) NULL else threads,
+                              progress, call = call),
     datatable = group_sum_datatable(files, by, value, threads, progress, call = call),
     base = group_sum_base(files, by, value, progress, call = call)
   )
@@ -128,7 +131,7 @@ check_flag <- function(x, arg, call) {
 }
 
 chunk_bytes_option <- function() {
-  x <- getOption("parairline.chunk_bytes", 4 * 1024^2)
+  x <- getOption("parairline.chunk_bytes", 2 * 1024^2)
   if (!is.numeric(x) || length(x) != 1L || is.na(x) || x < 1) {
     abort_input("Option {.code parairline.chunk_bytes} must be a positive number of bytes.")
   }

@@ -25,13 +25,37 @@ inline Rcpp::List error_list(const CoreError& e) {
                                 Rcpp::Named("text") = e.text, Rcpp::Named("message") = e.message));
 }
 
+inline bool valid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    const int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (n < 0 || end - p <= n) return n == 0;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+// Keys are bytes from the file: ASCII as is, valid UTF-8 marked as such,
+// anything else marked "bytes" so R never mistakes it for text.
+inline cetype_t key_encoding(const std::string& k) {
+  for (unsigned char c : k) {
+    if (c >= 0x80) return valid_utf8(k) ? CE_UTF8 : CE_BYTES;
+  }
+  return CE_NATIVE;
+}
+
 inline Rcpp::List result_list(const PartialResult& r) {
   const R_xlen_t n = static_cast<R_xlen_t>(r.size());
   Rcpp::CharacterVector key(n);
   Rcpp::NumericVector sum(n), count(n), missing(n);
   for (R_xlen_t i = 0; i < n; ++i) {
     const std::string& k = r.key(static_cast<std::size_t>(i));
-    key[i] = Rf_mkCharLenCE(k.data(), static_cast<int>(k.size()), CE_NATIVE);
+    key[i] = Rf_mkCharLenCE(k.data(), static_cast<int>(k.size()), key_encoding(k));
     const Group& g = r.group(static_cast<std::size_t>(i));
     sum[i] = g.sum.to_double();
     count[i] = static_cast<double>(g.n);

@@ -17,7 +17,7 @@ Rcpp::List cpp_group_sum_tbb(std::vector<std::string> files, std::string by, std
     BackgroundRun run([&](const std::atomic<bool>& stop) {
       completed = reduce_all(
           plan, reducer,
-          [&](const std::vector<std::pair<std::size_t, bool>>& work) { run_tbb(plan, reducer, work, threads, stop, &done); },
+          [&](const WorkList& work) { run_tbb(plan, reducer, work, threads, stop, &done); },
           stop);
     });
     if (!run.wait(progress_tick(progress, done, plan.total_bytes))) throw Rcpp::internal::InterruptedException();

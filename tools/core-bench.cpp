@@ -27,7 +27,9 @@ int main(int argc, char** argv) {
   ChainReducer reducer(plan);
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> done{0};
-  reduce_all(plan, reducer, [&](const std::vector<std::pair<std::size_t, bool>>& w) {
+  std::size_t rounds = 0, rescans = 0;
+  reduce_all(plan, reducer, [&](const WorkList& w) {
+    if (rounds++ > 0) rescans += w.size();
     run_tbb(plan, reducer, w, threads, stop, &done);
   }, stop);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     std::printf("%s\t%.17g\t%lld\t%lld\n", reducer.total().key(i).c_str(), g.sum.to_double(),
                 static_cast<long long>(g.n), static_cast<long long>(g.missing));
   }
-  std::fprintf(stderr, "%.3f s, %.0f MB/s\n", secs, plan.total_bytes / secs / 1e6);
+  std::fprintf(stderr, "%.3f s, %.0f MB/s, %zu tasks, %zu re-scanned in %zu extra rounds\n", secs,
+               plan.total_bytes / secs / 1e6, plan.tasks.size(), rescans, rounds - 1);
   return 0;
 }

@@ -151,7 +151,7 @@ static PartialResult sum_file(const std::string& path, const char* key, const ch
   std::atomic<bool> stop{false};
   reduce_all(
       plan, reducer,
-      [&](const std::vector<std::pair<std::size_t, bool>>& w) { run_tbb(plan, reducer, w, 2, stop, nullptr); }, stop);
+      [&](const WorkList& w) { run_tbb(plan, reducer, w, 2, stop, nullptr); }, stop);
   if (reducer.has_error()) {
     err = reducer.error();
     locate_error(plan, err);

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "csv_source.h"
@@ -40,6 +41,29 @@ struct TaskSpec {
   bool first = false;  // begins at the file's data_begin, state known
   bool last = false;   // ends at the end of the file
 };
+
+// The in-quotes state a task is scanned with: known (a re-scan after the
+// reducer learned it) or guessed from the data (the first scan).
+constexpr uint8_t kOutsideQuotes = 0;
+constexpr uint8_t kInsideQuotes = 1;
+constexpr uint8_t kGuessState = 2;
+
+// A task to scan and the state to scan it with.
+using WorkItem = std::pair<std::size_t, uint8_t>;
+using WorkList = std::vector<WorkItem>;
+
+// Guess of the in-quotes state at buf[0]: quoted newlines are rare, so take
+// the first newline to end a record; the quotes before it then tell the
+// state. Quoted fields are common, so "outside" alone would be wrong for
+// every chunk that starts inside one.
+inline bool guess_in_quotes(const char* buf, std::size_t len) {
+  const void* nl = std::memchr(buf, '\n', len);
+  if (!nl) return false;
+  const std::size_t n = static_cast<std::size_t>(static_cast<const char*>(nl) - buf);
+  std::size_t quotes = 0;
+  for (std::size_t i = 0; i < n; ++i) quotes += buf[i] == '"';
+  return quotes % 2 == 1;
+}
 
 struct ChunkResult {
   PartialResult partial;
@@ -414,10 +438,9 @@ inline int select_bit(uint64_t x, uint64_t k) {
 
 // Scans one task with a reusable buffer. Never throws for bad input: errors
 // land in the result. `stop` is polled between reads.
-inline void scan_task(const FilePlan& fp, const TaskSpec& task, bool hyp, std::vector<char>& buf,
+inline void scan_task(const FilePlan& fp, const TaskSpec& task, uint8_t state, std::vector<char>& buf,
                       const std::atomic<bool>& stop, std::atomic<uint64_t>* progress, ChunkResult& out) {
   out = ChunkResult();
-  out.hyp = hyp;
   const uint64_t start = task.first ? fp.data_begin : task.begin - 1;
   const uint64_t span = task.last && fp.gz ? uint64_t{1} << 20 : task.end - start;
   const std::size_t first_read = static_cast<std::size_t>(std::min<uint64_t>(span + 4096, 16u << 20));
@@ -425,6 +448,24 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, bool hyp, std::v
   if (buf.size() < window + ChunkScanner::kPad) buf.resize(window + ChunkScanner::kPad);
   try {
     std::unique_ptr<ByteSource> src = open_source(fp, start);
+    uint64_t disk_seen = src->disk_position();
+    auto fill = [&](std::size_t at, std::size_t want) {
+      const std::size_t got = src->read(buf.data() + at, want);
+      if (progress) {
+        const uint64_t d = src->disk_position();
+        progress->fetch_add(d - disk_seen, std::memory_order_relaxed);
+        disk_seen = d;
+      }
+      return got;
+    };
+    std::size_t len = fill(0, std::min(buf.size() - ChunkScanner::kPad, first_read));
+    bool eof = len == 0;
+    bool hyp = state == kInsideQuotes;
+    if (task.first) {
+      hyp = false;
+    } else if (state == kGuessState) {
+      hyp = guess_in_quotes(buf.data(), len);
+    }
     ChunkScanner sc(fp, task, hyp, out);
     if (task.first) {
       sc.start_at_record(fp.data_begin);
@@ -432,22 +473,8 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, bool hyp, std::v
       sc.start_skipping();
     }
     uint64_t base = start;
-    std::size_t len = 0, next = 0;
-    bool eof = false;
-    bool first = true;
-    uint64_t disk_seen = src->disk_position();
+    std::size_t next = 0;
     for (;;) {
-      if (buf.size() - ChunkScanner::kPad - len < 4096) buf.resize(2 * buf.size());  // one huge field
-      const std::size_t room = buf.size() - ChunkScanner::kPad - len;
-      const std::size_t got = src->read(buf.data() + len, first ? std::min(room, first_read) : room);
-      first = false;
-      if (got == 0) eof = true;
-      len += got;
-      if (progress) {
-        const uint64_t d = src->disk_position();
-        progress->fetch_add(d - disk_seen, std::memory_order_relaxed);
-        disk_seen = d;
-      }
       std::size_t to = len;
       if (eof) {
         std::memset(buf.data() + len, 0, ChunkScanner::kPad);
@@ -470,6 +497,10 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, bool hyp, std::v
       len -= drop;
       next -= drop;
       base = keep;
+      if (buf.size() - ChunkScanner::kPad - len < 4096) buf.resize(2 * buf.size());  // one huge field
+      const std::size_t got = fill(len, buf.size() - ChunkScanner::kPad - len);
+      if (got == 0) eof = true;
+      len += got;
     }
   } catch (const IoFailure& e) {
     out.error = io_error(fp.path, e.what());

@@ -535,7 +535,8 @@ inline AucResult auc_riemann(std::int64_t n, int threads, double a, double b, co
   std::atomic<bool> stop{false};
   double heights = 0;
   auto body = [&](int) {
-    tbb::task_arena arena(threads);
+    // More threads than cores makes TBB warn on stderr; the result is the same.
+    tbb::task_arena arena(std::max(1, std::min(threads, tbb::this_task_arena::max_concurrency())));
     heights = arena.execute([&] {
       return tbb::parallel_deterministic_reduce(
           tbb::blocked_range<std::int64_t>(0, n, static_cast<std::size_t>(auc_grain(n))), 0.0,

@@ -161,9 +161,9 @@ class ChainReducer {
   }
 
   // Tasks to scan again, with the true in-quotes state at their start.
-  std::vector<std::pair<std::size_t, bool>> take_reruns() {
+  WorkList take_reruns() {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::pair<std::size_t, bool>> out;
+    WorkList out;
     out.swap(reruns_);
     return out;
   }
@@ -211,7 +211,7 @@ class ChainReducer {
           return;
         }
       } else {
-        reruns_.emplace_back(t, state_[f]);
+        reruns_.emplace_back(t, state_[f] ? kInsideQuotes : kOutsideQuotes);
         if (!r.parity_known && !plan_.tasks[t].last) return;  // wait for the re-scan
       }
       if (!plan_.tasks[t].last) state_[f] = state_[f] ^ r.parity;
@@ -224,7 +224,7 @@ class ChainReducer {
   std::vector<std::size_t> next_, end_;
   std::vector<bool> state_;
   std::map<std::size_t, ChunkResult> pending_;
-  std::vector<std::pair<std::size_t, bool>> reruns_;
+  WorkList reruns_;
   PartialResult total_;
   CoreError error_;
   std::size_t error_task_ = kNoTask;
@@ -235,11 +235,11 @@ class ChainReducer {
 // listed task and submit its result, then re-runs what the reducer asks for
 // until nothing is left. Returns false if stopped.
 inline bool reduce_all(const Plan& plan, ChainReducer& reducer,
-                       const std::function<void(const std::vector<std::pair<std::size_t, bool>>&)>& run_many,
+                       const std::function<void(const WorkList&)>& run_many,
                        const std::atomic<bool>& stop) {
-  std::vector<std::pair<std::size_t, bool>> work;
+  WorkList work;
   work.reserve(plan.tasks.size());
-  for (std::size_t t = 0; t < plan.tasks.size(); ++t) work.emplace_back(t, false);
+  for (std::size_t t = 0; t < plan.tasks.size(); ++t) work.emplace_back(t, kGuessState);
   while (!work.empty()) {
     run_many(work);
     if (stop.load()) return false;
@@ -250,7 +250,7 @@ inline bool reduce_all(const Plan& plan, ChainReducer& reducer,
 
 // Serial runner: the reference for the chunked parse (and what a forked
 // worker runs).
-inline void run_serial(const Plan& plan, ChainReducer& reducer, const std::vector<std::pair<std::size_t, bool>>& work,
+inline void run_serial(const Plan& plan, ChainReducer& reducer, const WorkList& work,
                        std::vector<char>& buf, const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
   for (const auto& w : work) {
     ChunkResult r;

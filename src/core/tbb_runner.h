@@ -7,6 +7,7 @@
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 #include <vector>
@@ -16,7 +17,13 @@
 
 namespace parairline {
 
-inline void run_tbb(const Plan& plan, ChainReducer& reducer, const std::vector<std::pair<std::size_t, bool>>& work,
+// TBB never runs more threads than the machine has (it warns on stderr when
+// asked to), so neither do we: more than that only adds switching.
+inline int tbb_threads(int requested) {
+  return std::max(1, std::min(requested, tbb::this_task_arena::max_concurrency()));
+}
+
+inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& work,
                     int threads, const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
   std::atomic<std::size_t> next{0};
   auto drain = [&] {
@@ -25,6 +32,7 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const std::vector<s
       run_serial(plan, reducer, {work[i]}, buf, stop, progress);
     }
   };
+  threads = tbb_threads(threads);
   if (threads <= 1) {
     drain();
     return;
@@ -35,7 +43,7 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const std::vector<s
   });
 }
 
-// Runs the listed tasks, each with the outside-quotes hypothesis, and returns
+// Runs the listed tasks, each with a guessed quote state, and returns
 // their results as wire frames (see wire.h); for work shipped to another
 // process, which cannot see the other tasks' results.
 inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::size_t>& ids, int threads,
@@ -50,9 +58,10 @@ inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::
         continue;
       }
       const TaskSpec& t = plan.tasks[ids[i]];
-      scan_task(plan.files[t.file], t, false, buf, stop, progress, results[i]);
+      scan_task(plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]);
     }
   };
+  threads = tbb_threads(threads);
   if (threads <= 1) {
     drain();
   } else {

@@ -72,7 +72,7 @@ inline std::string check_file(const std::string& path, const std::string& key, c
   std::vector<char> buf;
   reduce_all(
       plan, reducer,
-      [&](const std::vector<std::pair<std::size_t, bool>>& work) {
+      [&](const WorkList& work) {
         if (threads == 0 && work.size() == plan.tasks.size()) {
           std::vector<std::size_t> odd, even;
           for (const auto& w : work) (w.first % 2 ? odd : even).push_back(w.first);
