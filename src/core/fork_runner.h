@@ -1,0 +1,265 @@
+// Runs a plan's tasks in forked worker processes and feeds their results to a
+// ChainReducer in the parent. R-free and POSIX-only: on Windows this header
+// declares nothing.
+//
+// The parent forks the workers (ProcessPool). Each worker takes the next task
+// with fetch_add on an index in shared memory, scans it single-threaded and
+// writes one checksummed wire frame per task to its pipe, so the parent reads
+// a stream and a pipe never fills up. The parent decodes frames as they come
+// (between polls) and submits them to the reducer. Tasks whose guessed quote
+// state proved wrong are left in the reducer for the caller to re-scan: a
+// chain of them can need one round per link, and forking for every round
+// costs more than the scans.
+#pragma once
+
+#ifndef _WIN32
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "group_sum.h"
+#include "process_pool.h"
+#include "wire.h"
+
+namespace parairline {
+
+// Lives in a SharedMapping, so the parent and every worker see the same one.
+struct ForkShared {
+  alignas(64) std::atomic<uint64_t> next{0};        // next item of the work list
+  alignas(64) std::atomic<uint64_t> bytes_done{0};  // progress, summed over workers
+  alignas(64) std::atomic<uint64_t> skip_from{std::numeric_limits<uint64_t>::max()};  // tasks >= this are not needed
+  std::atomic<bool> stop{false};  // set by the parent on Ctrl-C, just before it kills them
+};
+
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters must be lock-free across processes");
+static_assert(std::atomic<bool>::is_always_lock_free, "the shared stop flag must be lock-free across processes");
+
+// Test-only, read in the child: PARAIRLINE_TEST_CRASH_WORKER=<i> makes worker
+// i (counting from 1) die by SIGKILL after sending its first result, "<i>:exit"
+// makes it exit with status 3, "<i>:truncate" makes it send half a frame and
+// exit with status 0, and "<i>:hang" makes it sleep 10 s first (for interrupt
+// tests). The same variable and syntax as the demos' maybe_crash_for_test(),
+// which cannot be reused here: it fires before any result is sent and knows
+// neither truncation nor hanging.
+enum class ForkTestFault { none, kill, exit, truncate, hang };
+
+inline ForkTestFault fork_test_fault(int worker) {
+  const char* v = std::getenv("PARAIRLINE_TEST_CRASH_WORKER");
+  if (v == nullptr || *v == '\0') return ForkTestFault::none;
+  char* end = nullptr;
+  const long which = std::strtol(v, &end, 10);
+  if (end == v || which != worker + 1) return ForkTestFault::none;
+  if (std::strcmp(end, ":exit") == 0) return ForkTestFault::exit;
+  if (std::strcmp(end, ":truncate") == 0) return ForkTestFault::truncate;
+  if (std::strcmp(end, ":hang") == 0) return ForkTestFault::hang;
+  return *end == '\0' ? ForkTestFault::kill : ForkTestFault::none;
+}
+
+// How a fork run ended, apart from the reducer's result or error.
+struct ForkOutcome {
+  bool interrupted = false;         // tick() returned false; every worker is gone
+  std::vector<std::string> faults;  // one per failed worker: which one and how it died
+};
+
+// Called on the parent's thread about every slice with the bytes scanned so
+// far; returning false stops the run (Ctrl-C).
+using ForkTick = std::function<bool(uint64_t bytes_done)>;
+
+constexpr int fork_slice_ms = 50;
+
+namespace fork_detail {
+
+using Work = WorkList;
+
+inline void nap_ms(long ms) {
+  timespec ts{static_cast<time_t>(ms / 1000), (ms % 1000) * 1000000L};
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+// What a worker runs: items of `work` until none is left, one frame each.
+inline int worker_main(const Plan& plan, const Work& work, ForkShared& shared, int worker, int fd) {
+  const ForkTestFault fault = fork_test_fault(worker);
+  if (fault == ForkTestFault::hang) nap_ms(10000);
+  std::vector<char> buf;
+  std::string frame;
+  for (uint64_t i; (i = shared.next.fetch_add(1, std::memory_order_relaxed)) < work.size();) {
+    const std::size_t t = work[i].first;
+    ChunkResult r;
+    if (t >= shared.skip_from.load(std::memory_order_relaxed) || shared.stop.load(std::memory_order_relaxed)) {
+      r.skipped = true;
+    } else {
+      const TaskSpec& task = plan.tasks[t];
+      scan_task(plan.files[task.file], task, work[i].second, buf, shared.stop, &shared.bytes_done, r);
+    }
+    frame.clear();
+    write_frame(frame, t, r);
+    if (fault == ForkTestFault::truncate) return write_all(fd, frame.data(), frame.size() / 2) ? 0 : 2;
+    if (!write_all(fd, frame.data(), frame.size())) return 2;
+    if (fault == ForkTestFault::kill || fault == ForkTestFault::exit) break;
+  }
+  // Test faults strike after the first result, or at the end if there was none.
+  switch (fault) {
+    case ForkTestFault::kill:
+      ::raise(SIGKILL);
+      return 125;
+    case ForkTestFault::exit:
+      return 3;
+    case ForkTestFault::truncate:
+      write_frame(frame, 0, ChunkResult());
+      return write_all(fd, frame.data(), frame.size() / 2) ? 0 : 2;
+    default:
+      return 0;
+  }
+}
+
+// The parent's side of running `work` on up to `workers` children.
+class Round {
+ public:
+  Round(const Plan& plan, ChainReducer& reducer, const Work& work, ForkShared& shared)
+      : plan_(plan), reducer_(reducer), work_(work), shared_(shared), wanted_(plan.tasks.size(), 0) {
+    for (const auto& w : work) wanted_[w.first] = 1;
+  }
+
+  // False if interrupted; worker faults land in outcome.faults.
+  bool run(int workers, const ForkTick& tick, ForkOutcome& outcome) {
+    shared_.next.store(0);
+    const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(workers, 1)), work_.size()));
+    if (n == 0) return true;
+    ProcessPool pool(n, [this](int worker, int fd) { return worker_main(plan_, work_, shared_, worker, fd); });
+    out_.assign(static_cast<std::size_t>(n), std::string());
+    damage_.assign(static_cast<std::size_t>(n), std::string());
+    auto poll_tick = [&]() {
+      for (std::size_t w = 0; w < out_.size(); ++w) decode(w, false);
+      note_first_error();
+      if (tick(shared_.bytes_done.load(std::memory_order_relaxed))) return true;
+      shared_.stop.store(true);  // the pool kills them next; this only hurries them
+      return false;
+    };
+    if (!pool.collect(out_, poll_tick, fork_slice_ms)) {
+      outcome.interrupted = true;
+      return false;
+    }
+    for (std::size_t w = 0; w < out_.size(); ++w) decode(w, true);
+    std::vector<WorkerExit> exits;
+    if (!pool.reap(exits, poll_tick, fork_slice_ms)) {
+      outcome.interrupted = true;
+      return false;
+    }
+    for (const WorkerExit& e : exits) {
+      const std::size_t w = static_cast<std::size_t>(e.worker);
+      if (!e.ok) {
+        outcome.faults.push_back(e.description);
+      } else if (w < damage_.size() && !damage_[w].empty()) {
+        outcome.faults.push_back("worker " + std::to_string(w + 1) + " (pid " + std::to_string(e.pid) +
+                                 ") exited normally but its results were damaged (" + damage_[w] + ")");
+      }
+    }
+    if (outcome.faults.empty() && exits.size() != static_cast<std::size_t>(n)) {
+      outcome.faults.push_back("only " + std::to_string(exits.size()) + " of " + std::to_string(n) +
+                               " workers could be accounted for");
+    }
+    if (outcome.faults.empty()) {
+      const auto missing = std::count(wanted_.begin(), wanted_.end(), char{1});
+      if (missing > 0) {
+        outcome.faults.push_back("the workers exited normally, but the results of " + std::to_string(missing) +
+                                 " chunk" + (missing == 1 ? "" : "s") + " never arrived");
+      }
+    }
+    return true;
+  }
+
+ private:
+  // Submits worker w's complete frames; with `final`, the rest of its bytes
+  // must be whole frames too. A bad stream is remembered, never thrown.
+  void decode(std::size_t w, bool final) {
+    std::string& bytes = out_[w];
+    if (!damage_[w].empty() || bytes.empty()) return;
+    std::size_t whole = bytes.size();
+    if (!final) {
+      // Header: 4-byte magic, 8-byte body length; then body and 8-byte checksum.
+      whole = 0;
+      while (bytes.size() - whole >= 12) {
+        uint64_t len;
+        std::memcpy(&len, bytes.data() + whole + 4, 8);
+        if (len > bytes.size() - whole - 12 || bytes.size() - whole - 12 - len < 8) break;
+        whole += 12 + static_cast<std::size_t>(len) + 8;
+      }
+      if (whole == 0) return;
+    }
+    try {
+      for (auto& r : read_frames(bytes.data(), whole)) {
+        if (r.first >= wanted_.size() || wanted_[r.first] != 1) {
+          damage_[w] = "a result for an unexpected chunk";
+          return;
+        }
+        wanted_[r.first] = 2;
+        reducer_.submit(static_cast<std::size_t>(r.first), std::move(r.second));
+      }
+    } catch (const std::exception& e) {
+      damage_[w] = e.what();
+      return;
+    }
+    bytes.erase(0, whole);
+  }
+
+  // Once an error is confirmed, later tasks need not run (see
+  // ChainReducer::skip); tell the workers the first such task.
+  void note_first_error() {
+    if (!reducer_.has_error()) return;
+    std::size_t lo = 0, hi = plan_.tasks.size();
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (reducer_.skip(mid)) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    shared_.skip_from.store(static_cast<uint64_t>(lo), std::memory_order_relaxed);
+  }
+
+  const Plan& plan_;
+  ChainReducer& reducer_;
+  const Work& work_;
+  ForkShared& shared_;
+  std::vector<char> wanted_;  // per task: 0 not in this round, 1 awaited, 2 arrived
+  std::vector<std::string> out_, damage_;
+};
+
+}  // namespace fork_detail
+
+// Runs every task of `plan` with the outside-quotes hypothesis in at most
+// `workers` forked children (fewer if there are fewer tasks) and submits the
+// results to `reducer`; the re-scans it then asks for are the caller's. Call
+// from a thread that outlives the run (the R main thread): children get
+// SIGKILL when it ends. Throws std::runtime_error if a pipe, fork or mmap
+// fails. However it ends, no child, pipe or mapping is left.
+inline ForkOutcome run_fork(const Plan& plan, ChainReducer& reducer, int workers, const ForkTick& tick) {
+  ForkOutcome outcome;
+  SharedMapping mapping(sizeof(ForkShared));
+  ForkShared* shared = new (mapping.data()) ForkShared;  // trivially destructible: munmap suffices
+  fork_detail::Work work;
+  work.reserve(plan.tasks.size());
+  for (std::size_t t = 0; t < plan.tasks.size(); ++t) work.emplace_back(t, kGuessState);
+  fork_detail::Round round(plan, reducer, work, *shared);
+  round.run(workers, tick, outcome);
+  return outcome;
+}
+
+}  // namespace parairline
+
+#endif  // _WIN32
