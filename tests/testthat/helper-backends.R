@@ -4,6 +4,8 @@
 local_backends <- function() {
   b <- c("tbb", "datatable", "base")
   if (.Platform$OS.type != "windows" && backend_ready("fork")) b <- c(b, "fork")
+  # It runs under the current future plan: sequential unless a test sets one.
+  if (requireNamespace("future", quietly = TRUE) && backend_ready("future")) b <- c(b, "future")
   b
 }
 
