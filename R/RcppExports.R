@@ -29,6 +29,10 @@ cpp_reduce_frames <- function(plan_raw, frames, threads) {
     .Call(`_parairline_cpp_reduce_frames`, plan_raw, frames, threads)
 }
 
+cpp_group_sum_fork <- function(files, by, value, workers, chunk_bytes, progress) {
+    .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, chunk_bytes, progress)
+}
+
 cpp_group_sum_tbb <- function(files, by, value, threads, chunk_bytes, progress) {
     .Call(`_parairline_cpp_group_sum_tbb`, files, by, value, threads, chunk_bytes, progress)
 }

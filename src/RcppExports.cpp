@@ -100,6 +100,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_group_sum_fork
+Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _parairline_cpp_group_sum_fork(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP workersSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< std::vector<std::string> >::type files(filesSEXP);
+    Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
+    Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< int >::type workers(workersSEXP);
+    Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_fork(files, by, value, workers, chunk_bytes, progress));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_group_sum_tbb
 Rcpp::List cpp_group_sum_tbb(std::vector<std::string> files, std::string by, std::string value, int threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
 RcppExport SEXP _parairline_cpp_group_sum_tbb(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP threadsSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
@@ -141,6 +157,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 4},
     {"_parairline_cpp_run_tasks", (DL_FUNC) &_parairline_cpp_run_tasks, 3},
     {"_parairline_cpp_reduce_frames", (DL_FUNC) &_parairline_cpp_reduce_frames, 3},
+    {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 6},
     {"_parairline_cpp_group_sum_tbb", (DL_FUNC) &_parairline_cpp_group_sum_tbb, 6},
     {"_parairline_cpp_sim_write", (DL_FUNC) &_parairline_cpp_sim_write, 6},
     {NULL, NULL, 0}
