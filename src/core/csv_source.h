@@ -57,6 +57,8 @@ class ByteSource {
   virtual std::size_t read(char* dst, std::size_t n) = 0;
   // Bytes of the file on disk consumed so far (compressed bytes for gzip).
   virtual uint64_t disk_position() const = 0;
+  // True if the file is now longer than the plan saw.
+  virtual bool grew() const { return false; }
 };
 
 class FileSource : public ByteSource {
@@ -88,6 +90,10 @@ class FileSource : public ByteSource {
     }
   }
   uint64_t disk_position() const override { return pos_; }
+  bool grew() const override {
+    struct stat st;
+    return ::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) > end_;
+  }
 
  private:
   int fd_ = -1;
