@@ -7,7 +7,7 @@ TARBALL := $(PKG)_$(VERSION).tar.gz
 CHECK_DIR ?= check
 CXX ?= g++
 CORE_CXXFLAGS ?= -std=c++17 -O2 -g -Wall -Wextra -pthread
-BUILD := build
+BUILD := tools/build
 
 .PHONY: all deps install demo test check document bench core-test sanitize tsan valgrind fuzz clean
 
@@ -44,3 +44,34 @@ core-test:
 
 clean:
 	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars
+
+# Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
+.PHONY: sanitize tsan valgrind fuzz core-shrink-test core-counts-test
+FUZZ_SECONDS ?= 60
+
+# The package built with ASan + UBSan, the test suite run against it.
+sanitize:
+	R=$(R) RSCRIPT=$(RSCRIPT) sh tools/sanitize.sh
+
+# ThreadSanitizer on the core's TBB path (tools/core-tests.cpp, fuzz corpus).
+tsan:
+	sh tools/tsan.sh
+
+# A subset of the tests under valgrind memcheck.
+valgrind:
+	R=$(R) sh tools/valgrind.sh
+
+# libFuzzer, differential (chunked vs whole-file parse), for FUZZ_SECONDS.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz.sh
+
+# Files that change between planning and reading; counts past 2^31.
+core-shrink-test:
+	mkdir -p $(BUILD)
+	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/core-shrink-test.cpp -o $(BUILD)/core-shrink-test -ltbb -lz
+	$(BUILD)/core-shrink-test
+
+core-counts-test:
+	mkdir -p $(BUILD)
+	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/core-counts-test.cpp -o $(BUILD)/core-counts-test -ltbb -lz
+	$(BUILD)/core-counts-test

@@ -1,0 +1,85 @@
+#!/bin/sh
+# Builds the libFuzzer harness tools/fuzz/fuzz_chunks.cpp (differential: the
+# chunked, threaded parse against the whole-file reference) with ASan and
+# UBSan, replays the committed corpus, then fuzzes for FUZZ_SECONDS (default
+# 60) with one worker. New interesting inputs go to tools/fuzz/corpus-work/
+# (git-ignored); a finding fails the run and is written to tools/build/fuzz/
+# as native-crash-* or generic-crash-*: copy it into tools/fuzz/corpus/ as a
+# regression input once understood.
+#
+# The scanner has two hot loops, AVX2 and SSE2, picked at run time. Both are
+# fuzzed: FUZZ_ISA=native (this CPU's choice) gets two thirds of the time,
+# FUZZ_ISA=generic (the SSE2 loop forced) the rest; set FUZZ_ISA to run one.
+#
+# Needs clang with libFuzzer: apt-get install clang-14 libclang-rt-14-dev.
+# Environment: FUZZ_SECONDS, FUZZ_ISA, CLANGXX, FUZZ_ARGS (extra libFuzzer flags).
+set -eu
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_ISA=${FUZZ_ISA:-both}
+CLANGXX=${CLANGXX:-}
+if [ -z "$CLANGXX" ]; then
+  for c in clang++-14 clang++; do
+    if command -v "$c" >/dev/null 2>&1; then CLANGXX=$c; break; fi
+  done
+fi
+if [ -z "$CLANGXX" ]; then
+  echo "fuzz.sh: clang++ not found (apt-get install clang-14 libclang-rt-14-dev)" >&2
+  exit 1
+fi
+
+OUT=tools/build/fuzz
+mkdir -p "$OUT" tools/fuzz/corpus-work
+if [ -r /proc/cpuinfo ] && ! grep -qw avx2 /proc/cpuinfo; then
+  echo "fuzz.sh: this CPU has no AVX2; the harness is built with -mavx2 (see below) and cannot run here" >&2
+  exit 1
+fi
+
+# Clang ignores `#pragma GCC target` (src/core/chunk_scan.h), so the AVX2
+# loop only compiles with its instruction sets enabled for the whole file;
+# the run-time CPU check still chooses the loop, and
+# `__builtin_cpu_supports(x)=0` forces the SSE2 one.
+build() {
+  isa=$1
+  force=""
+  [ "$isa" = generic ] && force="-D__builtin_cpu_supports(x)=0"
+  "$CLANGXX" -std=c++17 -g -O1 -fno-omit-frame-pointer -mavx2 -mbmi -mbmi2 -mpopcnt -mpclmul $force \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -Isrc -Itools tools/fuzz/fuzz_chunks.cpp -o "$OUT/fuzz_chunks_$isa" -ltbb -lz
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run() {
+  isa=$1
+  secs=$2
+  bin=$OUT/fuzz_chunks_$isa
+  echo "== $isa: replaying tools/fuzz/corpus"
+  "$bin" -runs=0 tools/fuzz/corpus
+  echo "== $isa: fuzzing for ${secs}s"
+  # shellcheck disable=SC2086
+  "$bin" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$OUT/$isa-" ${FUZZ_ARGS:-} \
+    tools/fuzz/corpus-work tools/fuzz/corpus
+}
+
+case "$FUZZ_ISA" in
+  native | generic)
+    build "$FUZZ_ISA"
+    run "$FUZZ_ISA" "$FUZZ_SECONDS"
+    ;;
+  both)
+    build native
+    build generic
+    generic_secs=$((FUZZ_SECONDS / 3))
+    run native $((FUZZ_SECONDS - generic_secs))
+    [ "$generic_secs" -gt 0 ] && run generic "$generic_secs"
+    ;;
+  *)
+    echo "fuzz.sh: FUZZ_ISA must be native, generic or both" >&2
+    exit 1
+    ;;
+esac
+echo "fuzz.sh: no finding in ${FUZZ_SECONDS}s"
