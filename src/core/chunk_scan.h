@@ -391,36 +391,40 @@ class ChunkScanner {
 #define PARAIRLINE_ISA generic_isa
 #define PARAIRLINE_SCAN scan_generic
 #define PARAIRLINE_ON_BLOCK on_block_generic
+#define PARAIRLINE_TARGET
 #include "scan_impl.inc"
 #undef PARAIRLINE_ISA
 #undef PARAIRLINE_SCAN
 #undef PARAIRLINE_ON_BLOCK
+#undef PARAIRLINE_TARGET
 
 #if PARAIRLINE_HAVE_AVX2_PATH
-#pragma GCC push_options
-#pragma GCC target("avx2,bmi,bmi2,popcnt,pclmul")
+// A target attribute on each function, not `#pragma GCC target`: clang
+// ignores the pragma, and lambdas do not inherit a target, so none are used.
+#define PARAIRLINE_AVX2 __attribute__((target("avx2,bmi,bmi2,popcnt,pclmul")))
 namespace avx2_isa {
 
-inline BlockMasks block_masks(const char* p) {
-  const __m256i q = _mm256_set1_epi8('"'), c = _mm256_set1_epi8(','), n = _mm256_set1_epi8('\n');
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  auto mask = [](__m256i a, __m256i b, __m256i ch) {
-    const uint64_t l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, ch)));
-    const uint64_t h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, ch)));
-    return l | (h << 32);
-  };
-  return BlockMasks{mask(lo, hi, q), mask(lo, hi, c), mask(lo, hi, n)};
+PARAIRLINE_AVX2 inline uint64_t eq_mask(__m256i lo, __m256i hi, char ch) {
+  const __m256i c = _mm256_set1_epi8(ch);
+  const uint64_t l = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, c)));
+  const uint64_t h = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)));
+  return l | (h << 32);
 }
 
-inline uint64_t prefix_xor(uint64_t x) {
+PARAIRLINE_AVX2 inline BlockMasks block_masks(const char* p) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  return BlockMasks{eq_mask(lo, hi, '"'), eq_mask(lo, hi, ','), eq_mask(lo, hi, '\n')};
+}
+
+PARAIRLINE_AVX2 inline uint64_t prefix_xor(uint64_t x) {
   const __m128i all = _mm_set1_epi8(static_cast<char>(0xFF));
   return static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(x)), all, 0)));
 }
 
-inline uint64_t popcount(uint64_t x) { return static_cast<uint64_t>(_mm_popcnt_u64(x)); }
+PARAIRLINE_AVX2 inline uint64_t popcount(uint64_t x) { return static_cast<uint64_t>(_mm_popcnt_u64(x)); }
 
-inline int select_bit(uint64_t x, uint64_t k) {
+PARAIRLINE_AVX2 inline int select_bit(uint64_t x, uint64_t k) {
   return static_cast<int>(_tzcnt_u64(_pdep_u64(uint64_t{1} << k, x)));
 }
 
@@ -429,11 +433,12 @@ inline int select_bit(uint64_t x, uint64_t k) {
 #define PARAIRLINE_ISA avx2_isa
 #define PARAIRLINE_SCAN scan_avx2
 #define PARAIRLINE_ON_BLOCK on_block_avx2
+#define PARAIRLINE_TARGET PARAIRLINE_AVX2
 #include "scan_impl.inc"
 #undef PARAIRLINE_ISA
 #undef PARAIRLINE_SCAN
 #undef PARAIRLINE_ON_BLOCK
-#pragma GCC pop_options
+#undef PARAIRLINE_TARGET
 #endif
 
 // Scans one task with a reusable buffer. Never throws for bad input: errors
