@@ -65,7 +65,13 @@ class Xoshiro256 {
 
   // Irwin-Hall sum of four uniforms: near-normal without libm, tails cut at 3.5.
   double normal() {
-    return (uniform() + uniform() + uniform() + uniform() - 2.0) * 1.7320508075688772;
+    // One draw per statement: the order of operands of + is unspecified, and
+    // the bytes must not depend on the compiler.
+    double sum = uniform();
+    sum += uniform();
+    sum += uniform();
+    sum += uniform();
+    return (sum - 2.0) * 1.7320508075688772;
   }
 
  private:
@@ -584,7 +590,9 @@ class SimMonth {
     const double r = rng.uniform();
     double delay;
     if (r < 0.58) {
-      delay = -rng.below(9) + rng.below(3);
+      // Two statements: a fixed draw order (the one gcc happened to use).
+      const int late = rng.below(3);
+      delay = late - rng.below(9);
     } else if (r < 0.92) {
       delay = 1 + rng.exponential(14.0 * season_);
     } else {
