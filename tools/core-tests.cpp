@@ -243,12 +243,50 @@ static void test_random(int iterations) {
   }
 }
 
+// Once stopped, no runner takes another task (Ctrl-C must not wait for the
+// rest of the queue).
+static void test_stop() {
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> next{0};
+  int calls = 0;
+  drain_tasks(next, 100, stop, [&](std::size_t i) {
+    ++calls;
+    if (i == 4) stop.store(true);
+    return true;
+  });
+  CHECK(calls == 5 && next.load() == 5, "drain_tasks takes nothing after stop: " + std::to_string(calls) + " calls");
+  stop.store(false);
+  next.store(0);
+  calls = 0;
+  drain_tasks(next, 100, stop, [&](std::size_t i) {
+    ++calls;
+    return i < 2;
+  });
+  CHECK(calls == 3, "drain_tasks ends when take returns false");
+
+  std::string rows = "K,V\n";
+  for (int i = 0; i < 2000; ++i) rows += "A,1\n";
+  Plan plan;
+  CHECK(!make_plan({write_file("stop.csv", rows)}, "K", "V", 16, plan), "plan");
+  std::vector<std::size_t> ids(plan.tasks.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  stop.store(true);
+  std::atomic<uint64_t> scanned{0};
+  const std::string frames = run_tasks_to_frames(plan, ids, 2, stop, &scanned);
+  const auto results = read_frames(frames.data(), frames.size());
+  std::size_t skipped = 0;
+  for (const auto& r : results) skipped += r.second.skipped;
+  CHECK(results.size() == ids.size() && skipped == ids.size() && scanned.load() == 0,
+        "a stopped run_tasks_to_frames reports every task skipped");
+}
+
 int main(int argc, char** argv) {
   char tmpl[] = "/tmp/parairline-core-XXXXXX";
   tmp_dir = mkdtemp(tmpl);
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 3000;
   test_decimal();
   test_files();
+  test_stop();
   test_random(iterations);
   std::string cmd = "rm -rf " + tmp_dir;
   if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", tmp_dir.c_str());

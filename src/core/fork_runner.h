@@ -96,10 +96,11 @@ inline int worker_main(const Plan& plan, const Work& work, ForkShared& shared, i
   if (fault == ForkTestFault::hang) nap_ms(10000);
   std::vector<char> buf;
   std::string frame;
-  for (uint64_t i; (i = shared.next.fetch_add(1, std::memory_order_relaxed)) < work.size();) {
+  int status = -1;  // set when a write ends the worker early
+  drain_tasks(shared.next, work.size(), shared.stop, [&](std::size_t i) {
     const std::size_t t = work[i].first;
     ChunkResult r;
-    if (t >= shared.skip_from.load(std::memory_order_relaxed) || shared.stop.load(std::memory_order_relaxed)) {
+    if (t >= shared.skip_from.load(std::memory_order_relaxed)) {
       r.skipped = true;
     } else {
       const TaskSpec& task = plan.tasks[t];
@@ -107,10 +108,17 @@ inline int worker_main(const Plan& plan, const Work& work, ForkShared& shared, i
     }
     frame.clear();
     write_frame(frame, t, r);
-    if (fault == ForkTestFault::truncate) return write_all(fd, frame.data(), frame.size() / 2) ? 0 : 2;
-    if (!write_all(fd, frame.data(), frame.size())) return 2;
-    if (fault == ForkTestFault::kill || fault == ForkTestFault::exit) break;
-  }
+    if (fault == ForkTestFault::truncate) {
+      status = write_all(fd, frame.data(), frame.size() / 2) ? 0 : 2;
+      return false;
+    }
+    if (!write_all(fd, frame.data(), frame.size())) {
+      status = 2;
+      return false;
+    }
+    return fault != ForkTestFault::kill && fault != ForkTestFault::exit;
+  });
+  if (status >= 0) return status;
   // Test faults strike after the first result, or at the end if there was none.
   switch (fault) {
     case ForkTestFault::kill:

@@ -28,9 +28,10 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& wor
   std::atomic<std::size_t> next{0};
   auto drain = [&] {
     thread_local std::vector<char> buf;  // reused across tasks and calls
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < work.size();) {
-      run_serial(plan, reducer, {work[i]}, buf, stop, progress);
-    }
+    drain_tasks(next, work.size(), stop, [&](std::size_t i) {
+      run_item(plan, reducer, work[i], buf, stop, progress);
+      return true;
+    });
   };
   threads = tbb_threads(threads);
   if (threads <= 1) {
@@ -49,17 +50,15 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& wor
 inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::size_t>& ids, int threads,
                                        const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
   std::vector<ChunkResult> results(ids.size());
+  for (ChunkResult& r : results) r.skipped = true;  // until scanned
   std::atomic<std::size_t> next{0};
   auto drain = [&] {
     thread_local std::vector<char> buf;
-    for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < ids.size();) {
-      if (stop.load(std::memory_order_relaxed)) {
-        results[i].skipped = true;
-        continue;
-      }
+    drain_tasks(next, ids.size(), stop, [&](std::size_t i) {
       const TaskSpec& t = plan.tasks[ids[i]];
       scan_task(plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]);
-    }
+      return true;
+    });
   };
   threads = tbb_threads(threads);
   if (threads <= 1) {
