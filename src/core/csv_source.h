@@ -103,7 +103,7 @@ class FileSource : public ByteSource {
 
 class GzSource : public ByteSource {
  public:
-  explicit GzSource(const std::string& path) {
+  explicit GzSource(const std::string& path) : path_(path) {
     gz_ = gzopen(path.c_str(), "rb");
     if (!gz_) throw IoFailure("Cannot open the gzip file: " + errno_text(errno) + ".");
     gzbuffer(gz_, 256 * 1024);
@@ -120,7 +120,7 @@ class GzSource : public ByteSource {
     int code = Z_OK;
     const char* msg = gzerror(gz_, &code);
     if (r < 0 || (code != Z_OK && !(code == Z_BUF_ERROR && r > 0))) {
-      throw IoFailure(std::string("Corrupt or truncated gzip data (") + (msg ? msg : "zlib error") + ").");
+      throw IoFailure("Corrupt or truncated gzip data (" + zlib_reason(msg) + ").");
     }
     return static_cast<std::size_t>(r);
   }
@@ -137,6 +137,15 @@ class GzSource : public ByteSource {
   }
 
  private:
+  // zlib's message starts with "<path>: "; the error names the file already.
+  std::string zlib_reason(const char* msg) const {
+    std::string m = msg && *msg ? msg : "zlib error";
+    const std::string prefix = path_ + ": ";
+    if (m.compare(0, prefix.size(), prefix) == 0 && m.size() > prefix.size()) m.erase(0, prefix.size());
+    return m;
+  }
+
+  std::string path_;
   gzFile gz_ = nullptr;
 };
 

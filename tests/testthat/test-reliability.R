@@ -255,6 +255,9 @@ test_that("truncated and corrupt gzip files are io errors naming the file", {
     for (f in c(truncated, corrupt, header_only_gz)) {
       err <- error_of(csv_group_sum(f, "K", "V", backend = backend, threads = 2))
       expect_core_error(err, "parairline_io_error", f, label = paste(backend, basename(f)))
+      # zlib's own text starts with the path; the message names it once.
+      n_paths <- lengths(regmatches(conditionMessage(err), gregexpr(f, conditionMessage(err), fixed = TRUE)))
+      expect_identical(n_paths, 1L, label = paste(backend, basename(f), "path count"))
     }
   }
 })
