@@ -3,35 +3,6 @@
 # workers clearly and never leave a child, zombie or file descriptor behind.
 # At most 3 workers; fork does not exist on Windows.
 
-# Pids of the live or zombie children of this R process, or NULL without /proc.
-child_pids <- function() {
-  if (!dir.exists("/proc/self/fd")) return(NULL)
-  me <- Sys.getpid()
-  stats <- Sys.glob("/proc/[0-9]*/stat")
-  ppid <- vapply(stats, function(f) {
-    line <- tryCatch(suppressWarnings(readLines(f, n = 1L, warn = FALSE)),
-                     error = function(e) "")
-    if (length(line) == 0L || !nzchar(line)) return(NA_integer_)
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    rest <- strsplit(sub("^.*\\) ", "", line), " ", fixed = TRUE)[[1]]
-    as.integer(rest[2])
-  }, integer(1))
-  as.integer(sub("^/proc/([0-9]+)/stat$", "\\1", stats[!is.na(ppid) & ppid == me]))
-}
-
-open_fds <- function() length(list.files("/proc/self/fd"))
-
-# Runs code, then checks (where /proc exists) that it left no child process,
-# zombie or open file descriptor behind.
-expect_no_leftovers <- function(code) {
-  if (!dir.exists("/proc/self/fd")) return(invisible(force(code)))
-  children <- child_pids()
-  fds <- open_fds()
-  force(code)
-  expect_true(all(child_pids() %in% children))
-  expect_identical(open_fds(), fds)
-}
-
 sum_both <- function(files, by, value, workers, chunk_bytes = 4 * 1024^2) {
   withr::with_options(list(parairline.chunk_bytes = chunk_bytes), list(
     tbb = csv_group_sum(files, by, value, backend = "tbb", threads = min(workers, 2)),
