@@ -8,21 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "core/check.h"
 #include "core/differential.h"
 
 using namespace parairline;
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, what)                                                                        \
-  do {                                                                                           \
-    ++checks;                                                                                    \
-    if (!(cond)) {                                                                               \
-      ++failures;                                                                                \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, std::string(what).c_str()); \
-    }                                                                                            \
-  } while (0)
+using namespace core_check;
 
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kTwo53 = int64_t{1} << 53;
@@ -160,6 +151,5 @@ int main() {
   test_wire();
   test_reducer();
   test_sum_overflow();
-  std::printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return report();
 }

@@ -4,47 +4,20 @@
 // never give a silently shorter or torn sum. `make core-shrink-test`.
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "core/check.h"
 #include "core/differential.h"
 
 using namespace parairline;
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, what)                                                                        \
-  do {                                                                                           \
-    ++checks;                                                                                    \
-    if (!(cond)) {                                                                               \
-      ++failures;                                                                                \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, std::string(what).c_str()); \
-    }                                                                                            \
-  } while (0)
+using namespace core_check;
 
 static std::string tmp_dir;
-
-static void write_bytes(const std::string& path, const std::string& bytes, const char* mode = "wb") {
-  FILE* f = std::fopen(path.c_str(), mode);
-  if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size() || std::fclose(f) != 0) {
-    std::perror(path.c_str());
-    std::exit(2);
-  }
-}
-
-static void write_gzip(const std::string& path, const std::string& bytes) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  if (!f || gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) != static_cast<int>(bytes.size()) ||
-      gzclose(f) != Z_OK) {
-    std::fprintf(stderr, "cannot write %s\n", path.c_str());
-    std::exit(2);
-  }
-}
 
 static std::string rows(int n) {
   std::string s = "K,V\n";
@@ -122,7 +95,7 @@ static bool names_change(const CoreError& e, const std::string& path) {
 
 static std::string g_path;
 static std::string g_replacement;
-static void replace_file() { write_bytes(g_path, g_replacement); }
+static void replace_file() { write_or_exit(g_path, g_replacement); }
 
 static void test_shrinks() {
   const std::string path = tmp_dir + "/shrinks.csv";
@@ -132,10 +105,10 @@ static void test_shrinks() {
         const std::string label = std::string(runner_name(how)) + ", chunk " + std::to_string(cb) + ", cut to " +
                                   std::to_string(keep) + " bytes";
         const std::string full = rows(1000);
-        write_bytes(path, full);
+        write_or_exit(path, full);
         Plan plan;
         CHECK(!make_plan({path}, "K", "V", cb, plan), label + ": plan");
-        write_bytes(path, full.substr(0, keep));
+        write_or_exit(path, full.substr(0, keep));
         const Outcome o = run(plan, how);
         CHECK(names_change(o.error, path), label + ": want an io error naming the file, got \"" + o.error.message + "\"");
       }
@@ -145,7 +118,7 @@ static void test_shrinks() {
   // answer is still an error, not their partial sum.
   for (Runner how : {Runner::serial, Runner::tbb, Runner::frames}) {
     const std::string full = rows(1000);
-    write_bytes(path, full);
+    write_or_exit(path, full);
     Plan plan;
     CHECK(!make_plan({path}, "K", "V", 64, plan), "plan");
     g_path = path;
@@ -161,10 +134,10 @@ static void test_grows() {
   for (Runner how : {Runner::serial, Runner::tbb, Runner::frames}) {
     for (uint64_t cb : {1, 7, 100, 1 << 20}) {
       const std::string label = std::string(runner_name(how)) + ", chunk " + std::to_string(cb);
-      write_bytes(path, rows(100));
+      write_or_exit(path, rows(100));
       Plan plan;
       CHECK(!make_plan({path}, "K", "V", cb, plan), label + ": plan");
-      write_bytes(path, "A,100\nC,1\n", "ab");  // appended after planning
+      write_or_exit(path, "A,100\nC,1\n", false, true);  // appended after planning
       const Outcome o = run(plan, how);
       CHECK(!o.error, label + ": appended rows: " + o.error.message);
       CHECK(o.total.size() == 2 && count_of(o.total, "A") == 50 && count_of(o.total, "B") == 50,
@@ -179,10 +152,10 @@ static void test_grows() {
 static void test_rewritten() {
   const std::string path = tmp_dir + "/rewritten.csv";
   for (Runner how : {Runner::serial, Runner::tbb, Runner::frames}) {
-    write_bytes(path, "K,V\nA,1\nB,2\n");
+    write_or_exit(path, "K,V\nA,1\nB,2\n");
     Plan plan;
     CHECK(!make_plan({path}, "K", "V", 4, plan), "plan");
-    write_bytes(path, "K,V\nA,1\nB,200\n");
+    write_or_exit(path, "K,V\nA,1\nB,200\n");
     const Outcome o = run(plan, how);
     const bool torn = !o.error && o.total.size() == 2;
     CHECK(names_change(o.error, path),
@@ -195,15 +168,12 @@ static void test_gzip() {
   const std::string path = tmp_dir + "/shrinks.csv.gz";
   const std::string full = rows(20000);
   for (Runner how : {Runner::serial, Runner::tbb, Runner::frames}) {
-    write_gzip(path, full);
+    write_or_exit(path, full, true);
     Plan plan;
     CHECK(!make_plan({path}, "K", "V", 1000, plan), "gzip plan");
     // Cut the compressed file: zlib reports the truncated stream.
-    FILE* f = std::fopen(path.c_str(), "rb");
-    std::string packed(1 << 20, '\0');
-    packed.resize(std::fread(&packed[0], 1, packed.size(), f));
-    std::fclose(f);
-    write_bytes(path, packed.substr(0, packed.size() / 2));
+    const std::string packed = read_bytes(path);
+    write_or_exit(path, packed.substr(0, packed.size() / 2));
     const Outcome o = run(plan, how);
     CHECK(o.error.kind == CoreError::Kind::io && o.error.file == path,
           std::string(runner_name(how)) + ": truncated gzip after planning: \"" + o.error.message + "\"");
@@ -211,15 +181,11 @@ static void test_gzip() {
 }
 
 int main() {
-  char tmpl[] = "/tmp/parairline-shrink-XXXXXX";
-  if (!mkdtemp(tmpl)) return 2;
-  tmp_dir = tmpl;
+  const TempDir dir("parairline-shrink");
+  tmp_dir = dir.path();
   test_shrinks();
   test_grows();
   test_rewritten();
   test_gzip();
-  std::string cmd = "rm -rf " + tmp_dir;
-  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", tmp_dir.c_str());
-  std::printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return report();
 }

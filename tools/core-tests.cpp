@@ -1,7 +1,6 @@
 // Unit tests of the R-free core, built and run without R: `make core-test`.
 // Also built with sanitizers (`make core-tsan`, `make core-asan`).
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,35 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "core/check.h"
 #include "core/differential.h"
 
 using namespace parairline;
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, what)                                                      \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, std::string(what).c_str()); \
-    }                                                                          \
-  } while (0)
+using namespace core_check;
 
 static std::string tmp_dir;
 
 static std::string write_file(const std::string& name, const std::string& bytes, bool gz = false) {
   const std::string path = tmp_dir + "/" + name;
-  if (gz) {
-    gzFile f = gzopen(path.c_str(), "wb");
-    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-    gzclose(f);
-  } else {
-    FILE* f = std::fopen(path.c_str(), "wb");
-    std::fwrite(bytes.data(), 1, bytes.size(), f);
-    std::fclose(f);
-  }
+  write_or_exit(path, bytes, gz);
   return path;
 }
 
@@ -131,10 +113,7 @@ static void test_decimal() {
 
 static void check_all_chunkings(const std::string& name, const std::string& path, const char* key = "K",
                                 const char* value = "V") {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  std::fseek(f, 0, SEEK_END);
-  const long size = std::ftell(f);
-  std::fclose(f);
+  const long size = static_cast<long>(read_bytes(path).size());
   for (long cb = 1; cb <= size + 1; ++cb) {
     for (int threads : {0, 1, 2}) {
       const std::string diff = reference::check_file(path, key, value, static_cast<uint64_t>(cb), threads);
@@ -208,12 +187,7 @@ static void test_files() {
   PartialResult r = sum_file(gz, "K", "V", 1, err);
   CHECK(!err && r.size() == 3, "gzip sums");
   check_all_chunkings("ok.csv.gz", gz);
-  std::string packed = reference::read_all(FilePlan{gz, false, 0, 0, 0, 0, 0, "", ""});
-  (void)packed;
-  FILE* f = std::fopen(gz.c_str(), "rb");
-  std::string raw(4096, '\0');
-  raw.resize(std::fread(&raw[0], 1, raw.size(), f));
-  std::fclose(f);
+  const std::string raw = read_bytes(gz);
   sum_file(write_file("trunc.csv.gz", raw.substr(0, raw.size() - 12)), "K", "V", 1, err);
   CHECK(err && err.kind == CoreError::Kind::io, "truncated gzip: " + err.message);
   std::string corrupt = raw;
@@ -281,15 +255,12 @@ static void test_stop() {
 }
 
 int main(int argc, char** argv) {
-  char tmpl[] = "/tmp/parairline-core-XXXXXX";
-  tmp_dir = mkdtemp(tmpl);
+  const TempDir dir("parairline-core");
+  tmp_dir = dir.path();
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 3000;
   test_decimal();
   test_files();
   test_stop();
   test_random(iterations);
-  std::string cmd = "rm -rf " + tmp_dir;
-  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", tmp_dir.c_str());
-  std::printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return report();
 }

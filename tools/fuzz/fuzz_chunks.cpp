@@ -9,15 +9,14 @@
 //
 // Built without libFuzzer (-DPARAIRLINE_FUZZ_STANDALONE) it replays files
 // given on the command line, e.g. the corpus under ThreadSanitizer.
-#include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "core/check.h"
 #include "core/differential.h"
 
 namespace {
@@ -44,27 +43,6 @@ const char* work_dir() {
   return g_dir;
 }
 
-bool write_plain(const std::string& path, const std::string& bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  std::size_t off = 0;
-  while (off < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (w <= 0) break;
-    off += static_cast<std::size_t>(w);
-  }
-  ::close(fd);
-  return off == bytes.size();
-}
-
-bool write_gzip(const std::string& path, const std::string& bytes) {
-  gzFile f = gzopen(path.c_str(), "wb1");
-  if (!f) return false;
-  const int w = bytes.empty() ? 0 : gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-  const int c = gzclose(f);
-  return c == Z_OK && w == static_cast<int>(bytes.size());
-}
-
 // Headers the fuzzer can ask for, covering key/value order and position,
 // quoting, CRLF, a BOM and a trailing empty column.
 const char* const kHeaders[] = {
@@ -85,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   bytes.append(reinterpret_cast<const char*>(data) + 2, size - 2);
 
   const std::string path = std::string(work_dir()) + (gz ? "/in.csv.gz" : "/in.csv");
-  if (!(gz ? write_gzip(path, bytes) : write_plain(path, bytes))) std::abort();
+  if (!core_check::write_bytes(path, bytes, gz)) std::abort();
   const std::string diff = parairline::reference::check_file(path, "K", "V", chunk, threads);
   if (!diff.empty()) {
     std::fprintf(stderr, "DIFFERENCE (chunk %llu, threads %d, gzip %d): %s\n", static_cast<unsigned long long>(chunk),
