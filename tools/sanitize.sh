@@ -8,7 +8,7 @@
 #
 # Tests see PARAIRLINE_SANITIZE=true and loosen their timing bounds.
 #
-# Environment: R (default R), RSCRIPT, SANITIZE_FILTER (a testthat filter,
+# Environment: R (default R), RSCRIPT, CXX (g++ or a clang++), SANITIZE_FILTER (a testthat filter,
 # e.g. "reliability", to run some test files only).
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,19 +23,34 @@ LOGS=$OUT/logs
 rm -rf "$OUT"
 mkdir -p "$SRC" "$LIB" "$LOGS"
 
+# gcc (R's own compiler) by default; CXX=clang++-14 builds with clang, whose
+# ASan runtime is a different library.
 CXX=${CXX:-g++}
-LIBASAN=$($CXX -print-file-name=libasan.so)
+case "$CXX" in
+  *clang*)
+    CC=${CC:-$(echo "$CXX" | sed 's/clang++/clang/')}
+    LIBASAN=$($CXX -print-file-name=libclang_rt.asan-x86_64.so)
+    COMPILERS="CC = $CC
+CXX = $CXX
+CXX11 = $CXX
+CXX14 = $CXX
+CXX17 = $CXX"
+    ;;
+  *)
+    LIBASAN=$($CXX -print-file-name=libasan.so)
+    COMPILERS=""
+    ;;
+esac
 if [ ! -e "$LIBASAN" ]; then
-  echo "sanitize.sh: libasan.so not found for $CXX" >&2
+  echo "sanitize.sh: the ASan runtime ($LIBASAN) was not found for $CXX" >&2
   exit 1
 fi
 
-# A copy of the sources: never build in the work tree.
-tar --exclude=./.git --exclude=./build --exclude=./tools/build --exclude=./check --exclude='./*.Rcheck' \
-  --exclude='./src/*.o' --exclude='./src/*.so' -cf - . | (cd "$SRC" && tar -xf -)
+sh tools/copy-sources.sh "$SRC"
 
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 cat > "$OUT/Makevars" <<EOF
+$COMPILERS
 CFLAGS = -g -O1 $SAN
 CXXFLAGS = -g -O1 $SAN
 CXX11FLAGS = -g -O1 $SAN

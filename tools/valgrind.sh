@@ -21,8 +21,7 @@ rm -rf "$OUT"
 mkdir -p "$SRC" "$LIB" "$LOGS"
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 1; }
 
-tar --exclude=./.git --exclude=./build --exclude=./tools/build --exclude=./check --exclude='./*.Rcheck' \
-  --exclude='./src/*.o' --exclude='./src/*.so' -cf - . | (cd "$SRC" && tar -xf -)
+sh tools/copy-sources.sh "$SRC"
 cat > "$OUT/Makevars" <<'EOF'
 CXXFLAGS = -g -O1 -fno-omit-frame-pointer
 CXX17FLAGS = -g -O1 -fno-omit-frame-pointer
