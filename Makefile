@@ -49,9 +49,9 @@ clean:
 .PHONY: sanitize tsan valgrind fuzz core-shrink-test core-counts-test
 FUZZ_SECONDS ?= 60
 
-# The package built with ASan + UBSan, the test suite run against it.
+# The package built with ASan + UBSan (g++, or CXX=clang++-14), the test suite run against it.
 sanitize:
-	R=$(R) RSCRIPT=$(RSCRIPT) sh tools/sanitize.sh
+	CXX=$(CXX) R=$(R) RSCRIPT=$(RSCRIPT) sh tools/sanitize.sh
 
 # ThreadSanitizer on the core's TBB path (tools/core-tests.cpp, fuzz corpus).
 tsan:
