@@ -86,11 +86,5 @@ Rcpp::List cpp_reduce_frames(Rcpp::RawVector plan_raw, Rcpp::List frames, int th
     });
     if (!run.wait([] {})) throw Rcpp::internal::InterruptedException();
   }
-  if (reducer.has_error()) {
-    CoreError e = reducer.error();
-    locate_error(plan, e);
-    return error_list(e);
-  }
-  if (!reducer.complete()) Rcpp::stop("internal error: not every chunk of the input was summed");
-  return result_list(reducer.total());
+  return reducer_list(plan, reducer);
 }

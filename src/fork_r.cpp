@@ -79,12 +79,6 @@ Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, st
     });
     if (!run.wait(draw)) throw Rcpp::internal::InterruptedException();
   }
-  if (reducer.has_error()) {
-    CoreError e = reducer.error();
-    locate_error(plan, e);
-    return error_list(e);
-  }
-  if (!reducer.complete()) Rcpp::stop("internal error: not every chunk of the input was summed");
-  return result_list(reducer.total());
+  return reducer_list(plan, reducer);
 #endif
 }

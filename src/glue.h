@@ -65,6 +65,18 @@ inline Rcpp::List result_list(const PartialResult& r) {
                             Rcpp::Named("missing") = missing);
 }
 
+// What a finished run returns to R: the first error (located to its line),
+// else the totals. `completed` is false if the run ended before every chunk.
+inline Rcpp::List reducer_list(const Plan& plan, const ChainReducer& reducer, bool completed = true) {
+  if (reducer.has_error()) {
+    CoreError e = reducer.error();
+    locate_error(plan, e);
+    return error_list(e);
+  }
+  if (!completed || !reducer.complete()) Rcpp::stop("internal error: not every chunk of the input was summed");
+  return result_list(reducer.total());
+}
+
 // Runs `work` on a helper thread; the calling (main R) thread waits in short
 // slices, drawing progress and polling for Ctrl-C. Whatever way this returns
 // or throws, the workers have stopped first.

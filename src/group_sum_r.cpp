@@ -22,11 +22,5 @@ Rcpp::List cpp_group_sum_tbb(std::vector<std::string> files, std::string by, std
     });
     if (!run.wait(progress_tick(progress, done, plan.total_bytes))) throw Rcpp::internal::InterruptedException();
   }
-  if (reducer.has_error()) {
-    CoreError e = reducer.error();
-    locate_error(plan, e);
-    return error_list(e);
-  }
-  if (!completed || !reducer.complete()) Rcpp::stop("internal error: not every chunk of the input was summed");
-  return result_list(reducer.total());
+  return reducer_list(plan, reducer, completed);
 }

@@ -171,6 +171,7 @@ class ChainReducer {
   bool has_error() const { return error_task_ != kNoTask; }
   const CoreError& error() const { return error_; }
   PartialResult& total() { return total_; }
+  const PartialResult& total() const { return total_; }
 
   // Every task accounted for (only meaningful without an error).
   bool complete() const {
