@@ -56,14 +56,16 @@ race_counter <- function(workers = 2, increments = 1e6,
 
 # Argument checks and failure reporting shared by the demo-*.R functions.
 
+# What an argument error says it got: `shown` (the value, when it is a
+# scalar of the right type), else the value's type.
+got_text <- function(x, shown = NULL) {
+  if (is.null(shown)) cli::format_inline("{.obj_type_friendly {x}}") else shown
+}
+
 demo_check_count <- function(x, arg, min, max, call) {
   if (!is.numeric(x) || length(x) != 1L || is.na(x) || x < min || x > max ||
       x != trunc(x)) {
-    got <- if (is.numeric(x) && length(x) == 1L) {
-      format(x)
-    } else {
-      cli::format_inline("{.obj_type_friendly {x}}")
-    }
+    got <- got_text(x, if (is.numeric(x) && length(x) == 1L) format(x))
     abort_input(c(
       "{.arg {arg}} must be a whole number from {min} to {format(max, big.mark = ',', scientific = FALSE)}.",
       "x" = "Got {got}."
@@ -81,11 +83,7 @@ demo_check_workers <- function(x, arg, call) {
 demo_check_choice <- function(x, choices, arg, call) {
   if (identical(x, choices)) return(choices[[1]])
   if (!is.character(x) || length(x) != 1L || is.na(x) || !x %in% choices) {
-    got <- if (is.character(x) && length(x) == 1L) {
-      encodeString(x, quote = "\"")
-    } else {
-      cli::format_inline("{.obj_type_friendly {x}}")
-    }
+    got <- got_text(x, if (is.character(x) && length(x) == 1L) encodeString(x, quote = "\""))
     abort_input(c(
       "{.arg {arg}} must be one of {.or {.val {choices}}}.",
       "x" = "Got {got}."
