@@ -36,17 +36,22 @@ document:
 bench: install
 	$(RSCRIPT) --vanilla bench/bench.R
 
-# The R-free core on its own: unit tests without R.
+# The R-free core on its own, without R: unit tests, files that change
+# between planning and reading, row counts past 2^31.
+CORE_TESTS := core-tests core-shrink-test core-counts-test
 core-test:
 	mkdir -p $(BUILD)
-	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/core-tests.cpp -o $(BUILD)/core-tests -ltbb -lz
-	$(BUILD)/core-tests
+	@for t in $(CORE_TESTS); do \
+	  echo "$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/$$t.cpp -o $(BUILD)/$$t -ltbb -lz"; \
+	  $(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/$$t.cpp -o $(BUILD)/$$t -ltbb -lz || exit 1; \
+	  printf '%s: ' "$$t"; $(BUILD)/$$t || exit 1; \
+	done
 
 clean:
 	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars
 
 # Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
-.PHONY: sanitize tsan valgrind fuzz core-shrink-test core-counts-test
+.PHONY: sanitize tsan valgrind fuzz
 FUZZ_SECONDS ?= 60
 
 # The package built with ASan + UBSan (g++, or CXX=clang++-14), the test suite run against it.
@@ -64,14 +69,3 @@ valgrind:
 # libFuzzer, differential (chunked vs whole-file parse), for FUZZ_SECONDS.
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz.sh
-
-# Files that change between planning and reading; counts past 2^31.
-core-shrink-test:
-	mkdir -p $(BUILD)
-	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/core-shrink-test.cpp -o $(BUILD)/core-shrink-test -ltbb -lz
-	$(BUILD)/core-shrink-test
-
-core-counts-test:
-	mkdir -p $(BUILD)
-	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/core-counts-test.cpp -o $(BUILD)/core-counts-test -ltbb -lz
-	$(BUILD)/core-counts-test

@@ -1,7 +1,7 @@
 // Row counts past 2^31 (and up to 2^53, where R's doubles stop being exact)
 // without writing billions of rows: partial results carrying such counts
 // are merged directly, through the wire format and through the reducer, and
-// must add up exactly in 64 bits. `make core-counts-test`.
+// must add up exactly in 64 bits. Run by `make core-test` (and `make test`).
 #include <cstdint>
 #include <cstdio>
 #include <limits>

@@ -1,5 +1,5 @@
 // Unit tests of the R-free core, built and run without R: `make core-test`.
-// Also built with sanitizers (`make core-tsan`, `make core-asan`).
+// Also built with ThreadSanitizer by `make tsan`.
 #include <unistd.h>
 
 #include <cstdio>
