@@ -80,9 +80,8 @@ Rcpp::List cpp_reduce_frames(Rcpp::RawVector plan_raw, Rcpp::List frames, int th
   }
   {
     BackgroundRun run([&](const std::atomic<bool>& stop) {
-      for (auto work = reducer.take_reruns(); !work.empty() && !stop.load(); work = reducer.take_reruns()) {
-        run_tbb(plan, reducer, work, threads, stop, nullptr);
-      }
+      auto rescan = [&](const WorkList& work) { run_tbb(plan, reducer, work, threads, stop, nullptr); };
+      run_until_settled(reducer.take_reruns(), reducer, rescan, stop);
     });
     if (!run.wait([] {})) throw Rcpp::internal::InterruptedException();
   }

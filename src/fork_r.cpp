@@ -20,10 +20,7 @@ namespace {
 
 #ifndef _WIN32
 Rcpp::List worker_error_list(const std::string& message) {
-  return Rcpp::List::create(Rcpp::Named("error") = Rcpp::List::create(
-                                Rcpp::Named("kind") = "worker", Rcpp::Named("file") = "",
-                                Rcpp::Named("line") = NA_REAL, Rcpp::Named("column") = NA_REAL,
-                                Rcpp::Named("text") = "", Rcpp::Named("message") = message));
+  return error_list("worker", "", NA_REAL, NA_REAL, "", message);
 }
 
 std::string fault_message(const std::vector<std::string>& faults) {
@@ -70,12 +67,11 @@ Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, st
   if (outcome.interrupted) throw Rcpp::internal::InterruptedException();
   if (!start_error.empty()) return worker_error_list("Could not run the fork backend's workers: " + start_error + ".");
   if (!outcome.faults.empty()) return worker_error_list(fault_message(outcome.faults));
-  auto work = reducer.take_reruns();
-  if (!work.empty()) {
+  WorkList reruns = reducer.take_reruns();
+  if (!reruns.empty()) {
     BackgroundRun run([&](const std::atomic<bool>& stop) {
-      for (; !work.empty() && !stop.load(); work = reducer.take_reruns()) {
-        run_tbb(plan, reducer, work, workers, stop, &done);
-      }
+      auto rescan = [&](const WorkList& work) { run_tbb(plan, reducer, work, workers, stop, &done); };
+      run_until_settled(std::move(reruns), reducer, rescan, stop);
     });
     if (!run.wait(draw)) throw Rcpp::internal::InterruptedException();
   }

@@ -82,8 +82,6 @@ constexpr int fork_slice_ms = 50;
 
 namespace fork_detail {
 
-using Work = WorkList;
-
 inline void nap_ms(long ms) {
   timespec ts{static_cast<time_t>(ms / 1000), (ms % 1000) * 1000000L};
   while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -91,7 +89,7 @@ inline void nap_ms(long ms) {
 }
 
 // What a worker runs: items of `work` until none is left, one frame each.
-inline int worker_main(const Plan& plan, const Work& work, ForkShared& shared, int worker, int fd) {
+inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& shared, int worker, int fd) {
   const ForkTestFault fault = fork_test_fault(worker);
   if (fault == ForkTestFault::hang) nap_ms(10000);
   std::vector<char> buf;
@@ -137,7 +135,7 @@ inline int worker_main(const Plan& plan, const Work& work, ForkShared& shared, i
 // The parent's side of running `work` on up to `workers` children.
 class Round {
  public:
-  Round(const Plan& plan, ChainReducer& reducer, const Work& work, ForkShared& shared)
+  Round(const Plan& plan, ChainReducer& reducer, const WorkList& work, ForkShared& shared)
       : plan_(plan), reducer_(reducer), work_(work), shared_(shared), wanted_(plan.tasks.size(), 0) {
     for (const auto& w : work) wanted_[w.first] = 1;
   }
@@ -242,7 +240,7 @@ class Round {
 
   const Plan& plan_;
   ChainReducer& reducer_;
-  const Work& work_;
+  const WorkList& work_;
   ForkShared& shared_;
   std::vector<char> wanted_;  // per task: 0 not in this round, 1 awaited, 2 arrived
   std::vector<std::string> out_, damage_;
@@ -250,7 +248,7 @@ class Round {
 
 }  // namespace fork_detail
 
-// Runs every task of `plan` with the outside-quotes hypothesis in at most
+// Runs the first scan of every task of `plan` (see first_scan()) in at most
 // `workers` forked children (fewer if there are fewer tasks) and submits the
 // results to `reducer`; the re-scans it then asks for are the caller's. Call
 // from a thread that outlives the run (the R main thread): children get
@@ -260,9 +258,7 @@ inline ForkOutcome run_fork(const Plan& plan, ChainReducer& reducer, int workers
   ForkOutcome outcome;
   SharedMapping mapping(sizeof(ForkShared));
   ForkShared* shared = new (mapping.data()) ForkShared;  // trivially destructible: munmap suffices
-  fork_detail::Work work;
-  work.reserve(plan.tasks.size());
-  for (std::size_t t = 0; t < plan.tasks.size(); ++t) work.emplace_back(t, kGuessState);
+  const WorkList work = first_scan(plan);
   fork_detail::Round round(plan, reducer, work, *shared);
   round.run(workers, tick, outcome);
   return outcome;

@@ -232,21 +232,33 @@ class ChainReducer {
   std::atomic<std::size_t> first_error_task_{kNoTask};
 };
 
-// Runs `tasks` (task index, hypothesis) with `run_many`, which must scan each
-// listed task and submit its result, then re-runs what the reducer asks for
-// until nothing is left. Returns false if stopped.
-inline bool reduce_all(const Plan& plan, ChainReducer& reducer,
-                       const std::function<void(const WorkList&)>& run_many,
-                       const std::atomic<bool>& stop) {
+// The first scan: every task, its quote state guessed from the data.
+inline WorkList first_scan(const Plan& plan) {
   WorkList work;
   work.reserve(plan.tasks.size());
   for (std::size_t t = 0; t < plan.tasks.size(); ++t) work.emplace_back(t, kGuessState);
+  return work;
+}
+
+using RunMany = std::function<void(const WorkList&)>;
+
+// Runs `work` with `run_many`, which must scan each listed task and submit
+// its result, then re-runs what the reducer asks for until nothing is left.
+// Returns false if stopped.
+inline bool run_until_settled(WorkList work, ChainReducer& reducer, const RunMany& run_many,
+                              const std::atomic<bool>& stop) {
   while (!work.empty()) {
     run_many(work);
     if (stop.load()) return false;
     work = reducer.take_reruns();
   }
   return true;
+}
+
+// The whole run: the first scan, then the re-scans.
+inline bool reduce_all(const Plan& plan, ChainReducer& reducer, const RunMany& run_many,
+                       const std::atomic<bool>& stop) {
+  return run_until_settled(first_scan(plan), reducer, run_many, stop);
 }
 
 // Calls take(i) for i = next++ while i < n, until take returns false or
