@@ -27,6 +27,7 @@
 #include <tbb/task_arena.h>
 
 #include "process_pool.h"
+#include "tbb_threads.h"
 
 #ifndef _WIN32
 #include <csignal>
@@ -535,8 +536,7 @@ inline AucResult auc_riemann(std::int64_t n, int threads, double a, double b, co
   std::atomic<bool> stop{false};
   double heights = 0;
   auto body = [&](int) {
-    // More threads than cores makes TBB warn on stderr; the result is the same.
-    tbb::task_arena arena(std::max(1, std::min(threads, tbb::this_task_arena::max_concurrency())));
+    tbb::task_arena arena(tbb_threads(threads));
     heights = arena.execute([&] {
       return tbb::parallel_deterministic_reduce(
           tbb::blocked_range<std::int64_t>(0, n, static_cast<std::size_t>(auc_grain(n))), 0.0,

@@ -7,21 +7,15 @@
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
 
-#include <algorithm>
 #include <atomic>
 #include <utility>
 #include <vector>
 
 #include "group_sum.h"
+#include "tbb_threads.h"
 #include "wire.h"
 
 namespace parairline {
-
-// TBB never runs more threads than the machine has (it warns on stderr when
-// asked to), so neither do we: more than that only adds switching.
-inline int tbb_threads(int requested) {
-  return std::max(1, std::min(requested, tbb::this_task_arena::max_concurrency()));
-}
 
 inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& work,
                     int threads, const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
