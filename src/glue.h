@@ -16,13 +16,20 @@
 
 namespace parairline {
 
-inline Rcpp::List error_list(const CoreError& e) {
-  const char* kind = e.kind == CoreError::Kind::parse ? "parse" : "io";
+// The `error` element R's abort_core_error() reads; kind is "parse", "io"
+// or "worker"; line and column NA when unknown.
+inline Rcpp::List error_list(const char* kind, const std::string& file, double line, double column,
+                             const std::string& text, const std::string& message) {
   return Rcpp::List::create(Rcpp::Named("error") = Rcpp::List::create(
-                                Rcpp::Named("kind") = kind, Rcpp::Named("file") = e.file,
-                                Rcpp::Named("line") = e.line > 0 ? static_cast<double>(e.line) : NA_REAL,
-                                Rcpp::Named("column") = e.column > 0 ? static_cast<double>(e.column) : NA_REAL,
-                                Rcpp::Named("text") = e.text, Rcpp::Named("message") = e.message));
+                                Rcpp::Named("kind") = kind, Rcpp::Named("file") = file, Rcpp::Named("line") = line,
+                                Rcpp::Named("column") = column, Rcpp::Named("text") = text,
+                                Rcpp::Named("message") = message));
+}
+
+inline Rcpp::List error_list(const CoreError& e) {
+  return error_list(e.kind == CoreError::Kind::parse ? "parse" : "io", e.file,
+                    e.line > 0 ? static_cast<double>(e.line) : NA_REAL,
+                    e.column > 0 ? static_cast<double>(e.column) : NA_REAL, e.text, e.message);
 }
 
 inline bool valid_utf8(const std::string& s) {
