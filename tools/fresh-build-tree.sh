@@ -1,9 +1,11 @@
 #!/bin/sh
-# Copies the package sources (no .git, builds, checks or objects) to DEST, so
-# that instrumented builds never touch the work tree. Usage: copy-sources.sh DEST
+# Makes OUT a fresh tree for an instrumented build that never touches the work
+# tree: OUT/src/parairline (the package sources without .git, builds, checks
+# or objects), and empty OUT/lib and OUT/logs. Usage: fresh-build-tree.sh OUT
 set -eu
-[ $# -eq 1 ] || { echo "usage: copy-sources.sh DEST" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: fresh-build-tree.sh OUT" >&2; exit 2; }
 cd "$(dirname "$0")/.."
-mkdir -p "$1"
+rm -rf "$1"
+mkdir -p "$1/src/parairline" "$1/lib" "$1/logs"
 tar --exclude=./.git --exclude=./build --exclude=./tools/build --exclude=./check --exclude='./*.Rcheck' \
-  --exclude='./src/*.o' --exclude='./src/*.so' -cf - . | (cd "$1" && tar -xf -)
+  --exclude='./src/*.o' --exclude='./src/*.so' -cf - . | (cd "$1/src/parairline" && tar -xf -)

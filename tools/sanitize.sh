@@ -17,11 +17,9 @@ ROOT=$(pwd)
 R=${R:-R}
 RSCRIPT=${RSCRIPT:-Rscript}
 OUT=$ROOT/tools/build/sanitize
-SRC=$OUT/src/parairline
+SRC=$OUT/src/parairline  # these three made by tools/fresh-build-tree.sh
 LIB=$OUT/lib
 LOGS=$OUT/logs
-rm -rf "$OUT"
-mkdir -p "$SRC" "$LIB" "$LOGS"
 
 # gcc (R's own compiler) by default; CXX=clang++-14 builds with clang, whose
 # ASan runtime is a different library.
@@ -46,7 +44,7 @@ if [ ! -e "$LIBASAN" ]; then
   exit 1
 fi
 
-sh tools/copy-sources.sh "$SRC"
+sh tools/fresh-build-tree.sh "$OUT"
 
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer"
 cat > "$OUT/Makevars" <<EOF

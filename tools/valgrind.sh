@@ -14,14 +14,12 @@ ROOT=$(pwd)
 
 R=${R:-R}
 OUT=$ROOT/tools/build/valgrind
-SRC=$OUT/src/parairline
+SRC=$OUT/src/parairline  # these three made by tools/fresh-build-tree.sh
 LIB=$OUT/lib
 LOGS=$OUT/logs
-rm -rf "$OUT"
-mkdir -p "$SRC" "$LIB" "$LOGS"
 command -v valgrind >/dev/null 2>&1 || { echo "valgrind.sh: valgrind not found (apt-get install valgrind)" >&2; exit 1; }
 
-sh tools/copy-sources.sh "$SRC"
+sh tools/fresh-build-tree.sh "$OUT"
 cat > "$OUT/Makevars" <<'EOF'
 CXXFLAGS = -g -O1 -fno-omit-frame-pointer
 CXX17FLAGS = -g -O1 -fno-omit-frame-pointer
