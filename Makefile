@@ -36,9 +36,10 @@ document:
 bench: install
 	$(RSCRIPT) --vanilla bench/bench.R
 
-# The R-free core on its own, without R: unit tests, files that change
-# between planning and reading, row counts past 2^31.
-CORE_TESTS := core-tests core-shrink-test core-counts-test
+# The R-free parts on their own, without R: the engine's unit tests, files
+# that change between planning and reading, row counts past 2^31; the demos
+# and the simulator.
+CORE_TESTS := core-tests core-shrink-test core-counts-test demos-tests sim-tests
 core-test:
 	mkdir -p $(BUILD)
 	@for t in $(CORE_TESTS); do \

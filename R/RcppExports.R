@@ -17,6 +17,10 @@ cpp_demo_negate_shared <- function(x, workers) {
     .Call(`_parairline_cpp_demo_negate_shared`, x, workers)
 }
 
+cpp_group_sum_fork <- function(files, by, value, workers, chunk_bytes, progress) {
+    .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, chunk_bytes, progress)
+}
+
 cpp_plan <- function(files, by, value, chunk_bytes) {
     .Call(`_parairline_cpp_plan`, files, by, value, chunk_bytes)
 }
@@ -29,15 +33,11 @@ cpp_reduce_frames <- function(plan_raw, frames, threads) {
     .Call(`_parairline_cpp_reduce_frames`, plan_raw, frames, threads)
 }
 
-cpp_group_sum_fork <- function(files, by, value, workers, chunk_bytes, progress) {
-    .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, chunk_bytes, progress)
+cpp_sim_write <- function(paths, years, months, rows_per_file, seed, threads) {
+    .Call(`_parairline_cpp_sim_write`, paths, years, months, rows_per_file, seed, threads)
 }
 
 cpp_group_sum_tbb <- function(files, by, value, threads, chunk_bytes, progress) {
     .Call(`_parairline_cpp_group_sum_tbb`, files, by, value, threads, chunk_bytes, progress)
-}
-
-cpp_sim_write <- function(paths, years, months, rows_per_file, seed, threads) {
-    .Call(`_parairline_cpp_sim_write`, paths, years, months, rows_per_file, seed, threads)
 }
 

@@ -134,7 +134,7 @@ run_group <- function(plan_raw, ids, paths, threads) {
     ), host = host))
   }
   if (is.null(threads)) threads <- default_threads()
-  list(frames = cpp_run_tasks(plan_raw, ids, threads), host = host)
+  c(cpp_run_tasks(plan_raw, ids, threads), list(host = host))
 }
 
 collect_group <- function(f, i, n, job, call) {

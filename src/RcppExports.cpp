@@ -60,6 +60,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_group_sum_fork
+Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _parairline_cpp_group_sum_fork(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP workersSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< std::vector<std::string> >::type files(filesSEXP);
+    Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
+    Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< int >::type workers(workersSEXP);
+    Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_fork(files, by, value, workers, chunk_bytes, progress));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_plan
 Rcpp::List cpp_plan(std::vector<std::string> files, std::string by, std::string value, double chunk_bytes);
 RcppExport SEXP _parairline_cpp_plan(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP chunk_bytesSEXP) {
@@ -75,7 +91,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_run_tasks
-Rcpp::RawVector cpp_run_tasks(Rcpp::RawVector plan_raw, std::vector<double> ids, int threads);
+Rcpp::List cpp_run_tasks(Rcpp::RawVector plan_raw, std::vector<double> ids, int threads);
 RcppExport SEXP _parairline_cpp_run_tasks(SEXP plan_rawSEXP, SEXP idsSEXP, SEXP threadsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -100,19 +116,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_group_sum_fork
-Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _parairline_cpp_group_sum_fork(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP workersSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
+// cpp_sim_write
+Rcpp::List cpp_sim_write(Rcpp::CharacterVector paths, Rcpp::IntegerVector years, Rcpp::IntegerVector months, double rows_per_file, double seed, int threads);
+RcppExport SEXP _parairline_cpp_sim_write(SEXP pathsSEXP, SEXP yearsSEXP, SEXP monthsSEXP, SEXP rows_per_fileSEXP, SEXP seedSEXP, SEXP threadsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< std::vector<std::string> >::type files(filesSEXP);
-    Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
-    Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
-    Rcpp::traits::input_parameter< int >::type workers(workersSEXP);
-    Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
-    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_fork(files, by, value, workers, chunk_bytes, progress));
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type paths(pathsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type years(yearsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type months(monthsSEXP);
+    Rcpp::traits::input_parameter< double >::type rows_per_file(rows_per_fileSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_sim_write(paths, years, months, rows_per_file, seed, threads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -132,34 +148,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_sim_write
-Rcpp::List cpp_sim_write(Rcpp::CharacterVector paths, Rcpp::IntegerVector years, Rcpp::IntegerVector months, double rows_per_file, double seed, int threads);
-RcppExport SEXP _parairline_cpp_sim_write(SEXP pathsSEXP, SEXP yearsSEXP, SEXP monthsSEXP, SEXP rows_per_fileSEXP, SEXP seedSEXP, SEXP threadsSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type paths(pathsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type years(yearsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type months(monthsSEXP);
-    Rcpp::traits::input_parameter< double >::type rows_per_file(rows_per_fileSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_sim_write(paths, years, months, rows_per_file, seed, threads));
-    return rcpp_result_gen;
-END_RCPP
-}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_parairline_cpp_demo_race_counter", (DL_FUNC) &_parairline_cpp_demo_race_counter, 4},
     {"_parairline_cpp_demo_summer", (DL_FUNC) &_parairline_cpp_demo_summer, 4},
     {"_parairline_cpp_demo_auc", (DL_FUNC) &_parairline_cpp_demo_auc, 4},
     {"_parairline_cpp_demo_negate_shared", (DL_FUNC) &_parairline_cpp_demo_negate_shared, 2},
+    {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 6},
     {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 4},
     {"_parairline_cpp_run_tasks", (DL_FUNC) &_parairline_cpp_run_tasks, 3},
     {"_parairline_cpp_reduce_frames", (DL_FUNC) &_parairline_cpp_reduce_frames, 3},
-    {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 6},
-    {"_parairline_cpp_group_sum_tbb", (DL_FUNC) &_parairline_cpp_group_sum_tbb, 6},
     {"_parairline_cpp_sim_write", (DL_FUNC) &_parairline_cpp_sim_write, 6},
+    {"_parairline_cpp_group_sum_tbb", (DL_FUNC) &_parairline_cpp_group_sum_tbb, 6},
     {NULL, NULL, 0}
 };
 

@@ -1,5 +1,5 @@
-// R glue for the teaching demos in core/demos.h. Arguments arrive validated by
-// the R wrappers (R/demo-*.R). Errors come back as strings for R to raise as
+// Glue of the teaching demos (src/demos/). Arguments arrive validated by the
+// R wrappers (R/demo-*.R). Errors come back as strings for R to raise as
 // classed conditions; Ctrl-C becomes an R interrupt only after the C++ scope
 // owning threads, children and mappings has been left.
 #include <Rcpp.h>
@@ -8,7 +8,10 @@
 #include <exception>
 #include <string>
 
-#include "core/demos.h"
+#include "demos/auc.h"
+#include "demos/negate_shared.h"
+#include "demos/race_counter.h"
+#include "demos/summer.h"
 #include "r_interrupt.h"
 
 namespace parairline {
@@ -38,6 +41,12 @@ RaceMethod race_method(const std::string& method) {
   return RaceMethod::unsafe;
 }
 
+SummerVia summer_via(const std::string& via) {
+  if (via == "serial") return SummerVia::serial;
+  if (via == "threads") return SummerVia::threads;
+  return SummerVia::processes;
+}
+
 }  // namespace
 }  // namespace parairline
 
@@ -46,16 +55,8 @@ Rcpp::List cpp_demo_race_counter(int workers, double increments, std::string met
   using namespace parairline;
   RaceResult res;
   try {
-    const auto inc = static_cast<std::int64_t>(increments);
-    if (via == "threads") {
-      res = race_counter_threads(workers, inc, race_method(method), keep_going);
-    } else {
-#ifndef _WIN32
-      res = race_counter_processes(workers, inc, race_method(method), keep_going);
-#else
-      Rcpp::stop("Forked processes are not available on Windows.");
-#endif
-    }
+    res = race_counter(workers, static_cast<std::int64_t>(increments), race_method(method), via == "processes",
+                       keep_going);
   } catch (const std::exception& e) {
     res.status = system_failure(e);
   }
@@ -71,19 +72,7 @@ Rcpp::List cpp_demo_summer(double n, double jobs, std::string via, int workers) 
   using namespace parairline;
   SummerResult res;
   try {
-    const auto n64 = static_cast<std::uint64_t>(n);
-    const auto jobs64 = static_cast<std::int64_t>(jobs);
-    if (via == "serial") {
-      res = summer_serial(n64, jobs64, keep_going);
-    } else if (via == "threads") {
-      res = summer_threads(n64, jobs64, workers, keep_going);
-    } else {
-#ifndef _WIN32
-      res = summer_processes(n64, jobs64, workers, keep_going);
-#else
-      Rcpp::stop("Forked processes are not available on Windows.");
-#endif
-    }
+    res = summer(static_cast<std::uint64_t>(n), static_cast<std::int64_t>(jobs), summer_via(via), workers, keep_going);
   } catch (const std::exception& e) {
     res.status = system_failure(e);
   }
@@ -115,12 +104,7 @@ Rcpp::List cpp_demo_negate_shared(Rcpp::NumericVector x, int workers) {
   Rcpp::NumericVector out = Rcpp::clone(x);
   DemoStatus status;
   try {
-#ifndef _WIN32
     status = negate_shared(out.begin(), static_cast<std::size_t>(out.size()), workers, keep_going);
-#else
-    (void)workers;
-    Rcpp::stop("Forked processes are not available on Windows.");
-#endif
   } catch (const std::exception& e) {
     status = system_failure(e);
   }

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/group_sum.h"
+#include "core/task_loop.h"
 #include "core/tbb_runner.h"
 
 using namespace parairline;

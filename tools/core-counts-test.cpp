@@ -83,8 +83,8 @@ static void test_wire() {
   PartialResult p = partial("AA", kTwo53 + 7, kInt32Max + 1, -12345);
   std::string bytes;
   p.serialize(bytes);
-  const char* q = bytes.data();
-  PartialResult back = PartialResult::deserialize(q, bytes.data() + bytes.size());
+  wire::Reader q(bytes.data(), bytes.data() + bytes.size());
+  PartialResult back = PartialResult::deserialize(q);
   const Group* g = group_of(back, "AA");
   CHECK(g && g->n == kTwo53 + 7 && g->missing == kInt32Max + 1, "counts survive serialize()");
 

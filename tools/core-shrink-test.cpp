@@ -71,7 +71,7 @@ static Outcome run(const Plan& plan, Runner how, std::size_t before = 0, void (*
   Outcome out;
   if (reducer.has_error()) {
     out.error = reducer.error();
-    locate_error(plan, out.error);
+    locate_error(plan, out.error, stop);
   } else if (!reducer.complete()) {
     out.error.kind = CoreError::Kind::io;
     out.error.message = "incomplete";

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -97,14 +98,14 @@ static void test_decimal() {
   p.find_or_insert(std::string_view("nul\0key", 7)).n = 3;
   std::string bytes;
   p.serialize(bytes);
-  const char* q = bytes.data();
-  PartialResult back = PartialResult::deserialize(q, bytes.data() + bytes.size());
-  CHECK(q == bytes.data() + bytes.size(), "deserialize consumes everything");
+  wire::Reader q(bytes.data(), bytes.data() + bytes.size());
+  PartialResult back = PartialResult::deserialize(q);
+  CHECK(q.done(), "deserialize consumes everything");
   CHECK(reference::compare(p, CoreError(), back, CoreError()).empty(), "serialize round trip");
   bool threw = false;
   try {
-    const char* r = bytes.data();
-    PartialResult::deserialize(r, bytes.data() + bytes.size() - 3);
+    wire::Reader r(bytes.data(), bytes.data() + bytes.size() - 3);
+    PartialResult::deserialize(r);
   } catch (const std::runtime_error&) {
     threw = true;
   }
@@ -134,7 +135,7 @@ static PartialResult sum_file(const std::string& path, const char* key, const ch
       [&](const WorkList& w) { run_tbb(plan, reducer, w, 2, stop, nullptr); }, stop);
   if (reducer.has_error()) {
     err = reducer.error();
-    locate_error(plan, err);
+    locate_error(plan, err, stop);
   }
   return reducer.total();
 }
@@ -254,6 +255,67 @@ static void test_stop() {
         "a stopped run_tasks_to_frames reports every task skipped");
 }
 
+// Frame lengths near 2^32 and 2^64 must be refused, never wrap around a
+// bounds check and read past the buffer (run under ASan by make sanitize).
+static void test_wire_lengths() {
+  ChunkResult r;
+  r.partial.find_or_insert("AA").n = 1;
+  std::string good;
+  write_frame(good, 0, r);
+  CHECK(read_frames(good.data(), good.size()).size() == 1, "a whole frame reads back");
+  CHECK(wire::whole_frames_length(good.data(), good.size()) == good.size(), "a whole frame is whole");
+  const uint64_t big = ~uint64_t{0};
+  const uint64_t lengths[] = {good.size() - 20, uint64_t{1} << 32, (uint64_t{1} << 32) - 1, (uint64_t{1} << 32) + 1,
+                              big, big - 1, big - 7, big - 8, big - 9, big - 11, big - 12, big - 20};
+  for (uint64_t len : lengths) {
+    std::string bad = good;
+    std::memcpy(&bad[4], &len, 8);
+    const bool same = len == good.size() - 20;
+    bool threw = false;
+    try {
+      read_frames(bad.data(), bad.size());
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    CHECK(threw != same, "frame length " + std::to_string(len) + (same ? " is read" : " is refused"));
+    CHECK((wire::whole_frames_length(bad.data(), bad.size()) == bad.size()) == same,
+          "frame length " + std::to_string(len) + (same ? " is whole" : " is not whole"));
+  }
+  // Counts inside a body are bounded by the bytes left, too.
+  for (uint64_t n : {uint64_t{1} << 32, big, big - 7}) {
+    std::string body;
+    wire::put<uint64_t>(body, 1);
+    wire::put<uint64_t>(body, n);  // the key's length
+    wire::Reader in(body.data(), body.data() + body.size());
+    bool threw = false;
+    try {
+      PartialResult::deserialize(in);
+    } catch (const std::runtime_error&) {
+      threw = true;
+    }
+    CHECK(threw, "key length " + std::to_string(n) + " is refused");
+  }
+}
+
+// Locating an error's line stops when asked, leaving the line unknown.
+static void test_locate_stops() {
+  const std::string path = tmp_dir + "/locate.csv";
+  write_or_exit(path, "K,V\nA,1\nB,x\n");
+  Plan plan;
+  CHECK(!make_plan({path}, "K", "V", 1 << 20, plan), "plan for locate");
+  CoreError e;
+  e.kind = CoreError::Kind::parse;
+  e.file = path;
+  e.offset = 8;
+  e.has_offset = true;
+  std::atomic<bool> stop{true};
+  locate_error(plan, e, stop);
+  CHECK(e.line == 0, "a stopped locate leaves the line unknown");
+  stop.store(false);
+  locate_error(plan, e, stop);
+  CHECK(e.line == 3, "locate finds line 3");
+}
+
 int main(int argc, char** argv) {
   const TempDir dir("parairline-core");
   tmp_dir = dir.path();
@@ -261,6 +323,8 @@ int main(int argc, char** argv) {
   test_decimal();
   test_files();
   test_stop();
+  test_wire_lengths();
+  test_locate_stops();
   test_random(iterations);
   return report();
 }

@@ -1,6 +1,6 @@
 // Byte sources for the scanner: a byte range of a plain file read with
 // pread() into a reusable buffer, or a gzip stream decompressed by zlib (no
-// temporary file, no whole-file buffer). Also: errors, headers, line numbers.
+// temporary file, no whole-file buffer). Also: headers, line numbers.
 #pragma once
 
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -17,38 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "error.h"
+
 namespace parairline {
-
-// An error found by the core. Workers fill it in and stop; the main thread
-// turns it into one R condition. `offset` is the byte offset where the bad
-// record starts; the main thread turns it into a line number.
-struct CoreError {
-  enum class Kind : uint8_t { none = 0, parse = 1, io = 2 };
-  Kind kind = Kind::none;
-  std::string file;
-  uint64_t offset = 0;
-  bool has_offset = false;
-  uint64_t line = 0;  // 1-based, 0 = unknown
-  int64_t column = 0;  // 1-based field number, 0 = none
-  std::string text;
-  std::string message;
-
-  explicit operator bool() const { return kind != Kind::none; }
-};
-
-inline CoreError io_error(const std::string& file, std::string message) {
-  CoreError e;
-  e.kind = CoreError::Kind::io;
-  e.file = file;
-  e.message = std::move(message);
-  return e;
-}
-
-struct IoFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-inline std::string errno_text(int err) { return std::strerror(err); }
 
 class ByteSource {
  public:
@@ -264,13 +236,15 @@ inline std::vector<std::string> read_header(ByteSource& src, uint64_t& data_begi
   return names;
 }
 
-// 1-based number of the physical line that starts at byte `offset`.
-inline uint64_t line_at(const FilePlan& fp, uint64_t offset) {
+// 1-based number of the physical line that starts at byte `offset`, or 0
+// if `stop` was set first.
+inline uint64_t line_at(const FilePlan& fp, uint64_t offset, const std::atomic<bool>& stop) {
   std::unique_ptr<ByteSource> src =
       fp.gz ? std::unique_ptr<ByteSource>(new GzSource(fp.path)) : std::unique_ptr<ByteSource>(new FileSource(fp.path, 0, offset));
   std::vector<char> buf(1 << 20);
   uint64_t pos = 0, lines = 0;
   while (pos < offset) {
+    if (stop.load(std::memory_order_relaxed)) return 0;
     const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(buf.size(), offset - pos));
     const std::size_t got = src->read(buf.data(), want);
     if (got == 0) break;

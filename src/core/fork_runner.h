@@ -1,6 +1,6 @@
 // Runs a plan's tasks in forked worker processes and feeds their results to a
-// ChainReducer in the parent. R-free and POSIX-only: on Windows this header
-// declares nothing.
+// ChainReducer in the parent. R-free and POSIX-only: on Windows run_fork()
+// throws (fork_available says so beforehand).
 //
 // The parent forks the workers (ProcessPool). Each worker takes the next task
 // with fetch_add on an index in shared memory, scans it single-threaded and
@@ -12,6 +12,30 @@
 // costs more than the scans.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "plan.h"
+#include "process_pool.h"
+#include "reducer.h"
+
+namespace parairline {
+
+// How a fork run ended, apart from the reducer's result or error.
+struct ForkOutcome {
+  bool interrupted = false;         // tick() returned false; every worker is gone
+  std::vector<std::string> faults;  // one per failed worker: which one and how it died
+};
+
+// Called on the parent's thread about every slice with the bytes scanned so
+// far; returning false stops the run (Ctrl-C).
+using ForkTick = std::function<bool(uint64_t bytes_done)>;
+
+}  // namespace parairline
+
 #ifndef _WIN32
 
 #include <algorithm>
@@ -19,8 +43,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <ctime>
 #include <exception>
 #include <functional>
@@ -30,8 +52,10 @@
 #include <utility>
 #include <vector>
 
-#include "group_sum.h"
+#include "messages.h"
 #include "process_pool.h"
+#include "reducer.h"
+#include "task_loop.h"
 #include "wire.h"
 
 namespace parairline {
@@ -47,37 +71,6 @@ struct ForkShared {
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters must be lock-free across processes");
 static_assert(std::atomic<bool>::is_always_lock_free, "the shared stop flag must be lock-free across processes");
 
-// Test-only, read in the child: PARAIRLINE_TEST_CRASH_WORKER=<i> makes worker
-// i (counting from 1) die by SIGKILL after sending its first result, "<i>:exit"
-// makes it exit with status 3, "<i>:truncate" makes it send half a frame and
-// exit with status 0, and "<i>:hang" makes it sleep 10 s first (for interrupt
-// tests). The same variable and syntax as the demos' maybe_crash_for_test(),
-// which cannot be reused here: it fires before any result is sent and knows
-// neither truncation nor hanging.
-enum class ForkTestFault { none, kill, exit, truncate, hang };
-
-inline ForkTestFault fork_test_fault(int worker) {
-  const char* v = std::getenv("PARAIRLINE_TEST_CRASH_WORKER");
-  if (v == nullptr || *v == '\0') return ForkTestFault::none;
-  char* end = nullptr;
-  const long which = std::strtol(v, &end, 10);
-  if (end == v || which != worker + 1) return ForkTestFault::none;
-  if (std::strcmp(end, ":exit") == 0) return ForkTestFault::exit;
-  if (std::strcmp(end, ":truncate") == 0) return ForkTestFault::truncate;
-  if (std::strcmp(end, ":hang") == 0) return ForkTestFault::hang;
-  return *end == '\0' ? ForkTestFault::kill : ForkTestFault::none;
-}
-
-// How a fork run ended, apart from the reducer's result or error.
-struct ForkOutcome {
-  bool interrupted = false;         // tick() returned false; every worker is gone
-  std::vector<std::string> faults;  // one per failed worker: which one and how it died
-};
-
-// Called on the parent's thread about every slice with the bytes scanned so
-// far; returning false stops the run (Ctrl-C).
-using ForkTick = std::function<bool(uint64_t bytes_done)>;
-
 constexpr int fork_slice_ms = 50;
 
 namespace fork_detail {
@@ -90,8 +83,8 @@ inline void nap_ms(long ms) {
 
 // What a worker runs: items of `work` until none is left, one frame each.
 inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& shared, int worker, int fd) {
-  const ForkTestFault fault = fork_test_fault(worker);
-  if (fault == ForkTestFault::hang) nap_ms(10000);
+  const TestFault fault = test_fault_for(worker);
+  if (fault == TestFault::hang) nap_ms(10000);
   std::vector<char> buf;
   std::string frame;
   int status = -1;  // set when a write ends the worker early
@@ -106,7 +99,7 @@ inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& share
     }
     frame.clear();
     write_frame(frame, t, r);
-    if (fault == ForkTestFault::truncate) {
+    if (fault == TestFault::truncate) {
       status = write_all(fd, frame.data(), frame.size() / 2) ? 0 : 2;
       return false;
     }
@@ -114,17 +107,18 @@ inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& share
       status = 2;
       return false;
     }
-    return fault != ForkTestFault::kill && fault != ForkTestFault::exit;
+    return fault != TestFault::kill && fault != TestFault::exit;
   });
   if (status >= 0) return status;
-  // Test faults strike after the first result, or at the end if there was none.
+  // Test faults (test_fault_for()) strike after the first result, or at the
+  // end if there was none.
   switch (fault) {
-    case ForkTestFault::kill:
+    case TestFault::kill:
       ::raise(SIGKILL);
       return 125;
-    case ForkTestFault::exit:
+    case TestFault::exit:
       return 3;
-    case ForkTestFault::truncate:
+    case TestFault::truncate:
       write_frame(frame, 0, ChunkResult());
       return write_all(fd, frame.data(), frame.size() / 2) ? 0 : 2;
     default:
@@ -196,14 +190,7 @@ class Round {
     if (!damage_[w].empty() || bytes.empty()) return;
     std::size_t whole = bytes.size();
     if (!final) {
-      // Header: 4-byte magic, 8-byte body length; then body and 8-byte checksum.
-      whole = 0;
-      while (bytes.size() - whole >= 12) {
-        uint64_t len;
-        std::memcpy(&len, bytes.data() + whole + 4, 8);
-        if (len > bytes.size() - whole - 12 || bytes.size() - whole - 12 - len < 8) break;
-        whole += 12 + static_cast<std::size_t>(len) + 8;
-      }
+      whole = wire::whole_frames_length(bytes.data(), bytes.size());
       if (whole == 0) return;
     }
     try {
@@ -262,6 +249,16 @@ inline ForkOutcome run_fork(const Plan& plan, ChainReducer& reducer, int workers
   fork_detail::Round round(plan, reducer, work, *shared);
   round.run(workers, tick, outcome);
   return outcome;
+}
+
+}  // namespace parairline
+
+#else
+
+namespace parairline {
+
+inline ForkOutcome run_fork(const Plan&, ChainReducer&, int, const ForkTick&) {
+  throw std::runtime_error("fork() is not available on this system");
 }
 
 }  // namespace parairline

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "decimal.h"
+#include "wire.h"
 
 namespace parairline {
 
@@ -111,71 +112,54 @@ class PartialResult {
     slots_.assign(16, 0);
   }
 
-  // Compact binary form, used by the fork backend's pipes and the future
-  // backend: exact accumulators travel, never rounded doubles.
+  // Compact binary form (see wire.h): exact accumulators travel, never
+  // rounded doubles.
   void serialize(std::string& out) const {
-    put<uint64_t>(out, keys_.size());
+    wire::put<uint64_t>(out, keys_.size());
     for (std::size_t i = 0; i < keys_.size(); ++i) {
-      put<uint32_t>(out, static_cast<uint32_t>(keys_[i].size()));
-      out.append(keys_[i]);
+      wire::put_string(out, keys_[i]);
       const Group& g = groups_[i];
-      put<int64_t>(out, g.n);
-      put<int64_t>(out, g.missing);
+      wire::put<int64_t>(out, g.n);
+      wire::put<int64_t>(out, g.missing);
       if (const BigDecimal* b = g.sum.big()) {
-        put<uint8_t>(out, 1);
-        put<uint8_t>(out, b->negative());
-        put<int32_t>(out, b->scale());
-        put<uint32_t>(out, static_cast<uint32_t>(b->limbs().size()));
-        for (uint32_t limb : b->limbs()) put<uint32_t>(out, limb);
+        wire::put<uint8_t>(out, 1);
+        wire::put<uint8_t>(out, b->negative());
+        wire::put<int32_t>(out, b->scale());
+        wire::put<uint64_t>(out, b->limbs().size());
+        for (uint32_t limb : b->limbs()) wire::put<uint32_t>(out, limb);
       } else {
-        put<uint8_t>(out, 0);
-        put<int32_t>(out, g.sum.scale());
-        put<i128>(out, g.sum.small());
+        wire::put<uint8_t>(out, 0);
+        wire::put<int32_t>(out, g.sum.scale());
+        wire::put<i128>(out, g.sum.small());
       }
     }
   }
 
   // Reads what serialize() wrote; throws std::runtime_error on malformed input.
-  static PartialResult deserialize(const char*& p, const char* end) {
+  static PartialResult deserialize(wire::Reader& in) {
     PartialResult r;
-    const uint64_t n = get<uint64_t>(p, end);
+    const uint64_t n = in.get<uint64_t>();
     for (uint64_t i = 0; i < n; ++i) {
-      const uint32_t len = get<uint32_t>(p, end);
-      if (static_cast<std::size_t>(end - p) < len) throw std::runtime_error("truncated partial result");
-      Group& g = r.find_or_insert(std::string_view(p, len));
-      p += len;
-      g.n = get<int64_t>(p, end);
-      g.missing = get<int64_t>(p, end);
-      if (get<uint8_t>(p, end)) {
-        const bool neg = get<uint8_t>(p, end) != 0;
-        const int32_t scale = get<int32_t>(p, end);
-        const uint32_t nl = get<uint32_t>(p, end);
-        if (static_cast<std::size_t>(end - p) / 4 < nl) throw std::runtime_error("truncated partial result");
-        std::vector<uint32_t> limbs(nl);
-        for (auto& l : limbs) l = get<uint32_t>(p, end);
+      Group& g = r.find_or_insert(in.get_bytes(in.get<uint64_t>()));
+      g.n = in.get<int64_t>();
+      g.missing = in.get<int64_t>();
+      if (in.get<uint8_t>()) {
+        const bool neg = in.get<uint8_t>() != 0;
+        const int32_t scale = in.get<int32_t>();
+        const uint64_t nl = in.get<uint64_t>();
+        if (in.left() / 4 < nl) throw std::runtime_error("truncated message");
+        std::vector<uint32_t> limbs(static_cast<std::size_t>(nl));
+        for (auto& l : limbs) l = in.get<uint32_t>();
         g.sum = ExactSum::from_big(BigDecimal::from_parts(neg, scale, std::move(limbs)));
       } else {
-        const int32_t scale = get<int32_t>(p, end);
-        g.sum = ExactSum::from_small(get<i128>(p, end), scale);
+        const int32_t scale = in.get<int32_t>();
+        g.sum = ExactSum::from_small(in.get<i128>(), scale);
       }
     }
     return r;
   }
 
  private:
-  template <class T>
-  static void put(std::string& out, T v) {
-    out.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  template <class T>
-  static T get(const char*& p, const char* end) {
-    if (static_cast<std::size_t>(end - p) < sizeof(T)) throw std::runtime_error("truncated partial result");
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    p += sizeof v;
-    return v;
-  }
-
   void insert_slot(uint64_t h, uint32_t slot_value) {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = h & mask;

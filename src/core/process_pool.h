@@ -1,11 +1,20 @@
 // Forked worker processes, each with its own pipe to the parent, and anonymous
-// shared memory. R-free and POSIX-only: on Windows this header declares nothing.
+// shared memory. R-free and POSIX-only: on Windows this header declares only
+// fork_available.
 //
 // Rules for code that runs in a child: no R API, no printing to R's console,
 // no TBB (fork copies only the calling thread, so a TBB pool in the parent is
 // a broken pool in the child), and leave by returning from the body (the pool
 // then calls _exit), never by exit() or by returning from the fork.
 #pragma once
+
+namespace parairline {
+#ifdef _WIN32
+constexpr bool fork_available = false;
+#else
+constexpr bool fork_available = true;
+#endif
+}  // namespace parairline
 
 #ifndef _WIN32
 
@@ -15,6 +24,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
@@ -34,6 +44,8 @@
 #include <sys/syscall.h>
 #endif
 
+#include "error.h"
+
 namespace parairline {
 
 // Ends a forked child at once: no atexit handlers, no stdio flushing, no C++
@@ -48,8 +60,23 @@ namespace parairline {
 #endif
 }
 
-inline std::string errno_message(const char* what, int err) {
-  return std::string(what) + " failed: " + std::strerror(err);
+// Test-only faults, read in a child so tests can see how a dead or broken
+// worker is reported: PARAIRLINE_TEST_CRASH_WORKER=<i> makes worker i
+// (counting from 1) die by SIGKILL, "<i>:exit" exit with status 3,
+// "<i>:truncate" send half a message and "<i>:hang" sleep 10 s first. Each
+// runner acts on those it can (when is its own choice).
+enum class TestFault { none, kill, exit, truncate, hang };
+
+inline TestFault test_fault_for(int worker) {
+  const char* v = std::getenv("PARAIRLINE_TEST_CRASH_WORKER");
+  if (v == nullptr || *v == '\0') return TestFault::none;
+  char* end = nullptr;
+  const long which = std::strtol(v, &end, 10);
+  if (end == v || which != worker + 1) return TestFault::none;
+  if (std::strcmp(end, ":exit") == 0) return TestFault::exit;
+  if (std::strcmp(end, ":truncate") == 0) return TestFault::truncate;
+  if (std::strcmp(end, ":hang") == 0) return TestFault::hang;
+  return *end == '\0' ? TestFault::kill : TestFault::none;
 }
 
 // Writes all of `data`, retrying on EINTR and short writes. Returns false on
@@ -167,7 +194,6 @@ class ProcessPool {
   ProcessPool& operator=(const ProcessPool&) = delete;
 
   int size() const { return static_cast<int>(children_.size()); }
-  long pid(int worker) const { return static_cast<long>(children_.at(static_cast<std::size_t>(worker)).pid); }
 
   // Reads every child's pipe into out[i] until all have reached EOF (child
   // exited or closed its end). Reads continuously, so a child may write more
@@ -208,15 +234,7 @@ class ProcessPool {
     }
   }
 
-  // Waits for every child and closes the pipes. Blocks without limit: call
-  // collect() first if children write more than a pipe buffer.
-  std::vector<WorkerExit> reap() {
-    for (Child& c : children_) wait_child(c, true);
-    close_pipes();
-    return exits();
-  }
-
-  // As reap(), but waits in slices, calling tick() about every slice_ms; if it
+  // Waits for every child and closes the pipes, in slices, calling tick() about every slice_ms; if it
   // returns false the children are terminated and reap returns false.
   bool reap(std::vector<WorkerExit>& out, const Tick& tick, int slice_ms = 50) {
     const auto slice = std::chrono::milliseconds(std::max(1, slice_ms));

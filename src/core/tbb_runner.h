@@ -8,59 +8,57 @@
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "group_sum.h"
+#include "messages.h"
+#include "task_loop.h"
 #include "tbb_threads.h"
-#include "wire.h"
 
 namespace parairline {
 
-inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& work,
-                    int threads, const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
-  std::atomic<std::size_t> next{0};
-  auto drain = [&] {
-    thread_local std::vector<char> buf;  // reused across tasks and calls
-    drain_tasks(next, work.size(), stop, [&](std::size_t i) {
-      run_item(plan, reducer, work[i], buf, stop, progress);
-      return true;
-    });
-  };
+// Calls drain() once on each of `threads` threads of an arena of that size
+// (on this thread alone when it is 1).
+template <class Drain>
+inline void on_tbb_threads(int threads, Drain&& drain) {
   threads = tbb_threads(threads);
   if (threads <= 1) {
     drain();
     return;
   }
   tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(0, threads, [&](int) { drain(); }, tbb::simple_partitioner());
+  arena.execute([&] { tbb::parallel_for(0, threads, [&](int) { drain(); }, tbb::simple_partitioner()); });
+}
+
+inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& work, int threads,
+                    const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
+  std::atomic<std::size_t> next{0};
+  on_tbb_threads(threads, [&] {
+    thread_local std::vector<char> buf;  // reused across tasks and calls
+    drain_tasks(next, work.size(), stop, [&](std::size_t i) {
+      run_item(plan, reducer, work[i], buf, stop, progress);
+      return true;
+    });
   });
 }
 
 // Runs the listed tasks, each with a guessed quote state, and returns
-// their results as wire frames (see wire.h); for work shipped to another
+// their results as wire frames (messages.h); for work shipped to another
 // process, which cannot see the other tasks' results.
 inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::size_t>& ids, int threads,
                                        const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
   std::vector<ChunkResult> results(ids.size());
   for (ChunkResult& r : results) r.skipped = true;  // until scanned
   std::atomic<std::size_t> next{0};
-  auto drain = [&] {
+  on_tbb_threads(threads, [&] {
     thread_local std::vector<char> buf;
     drain_tasks(next, ids.size(), stop, [&](std::size_t i) {
       const TaskSpec& t = plan.tasks[ids[i]];
       scan_task(plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]);
       return true;
     });
-  };
-  threads = tbb_threads(threads);
-  if (threads <= 1) {
-    drain();
-  } else {
-    tbb::task_arena arena(threads);
-    arena.execute([&] { tbb::parallel_for(0, threads, [&](int) { drain(); }, tbb::simple_partitioner()); });
-  }
+  });
   std::string out;
   for (std::size_t i = 0; i < ids.size(); ++i) write_frame(out, ids[i], results[i]);
   return out;

@@ -6,9 +6,10 @@
 #include <cstring>
 #include <string>
 
-#include "core/group_sum.h"
+#include "core/error_line.h"
+#include "core/task_loop.h"
 #include "core/tbb_runner.h"
-#include "core/wire.h"
+#include "core/messages.h"
 #include "reference_parse.h"
 
 namespace parairline {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/group_sum.h"
+#include "core/task_loop.h"
 
 namespace parairline {
 namespace reference {

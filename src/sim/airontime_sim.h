@@ -1,27 +1,26 @@
 // Simulated AirOnTime data: monthly CSV files in the RevoScaleR AirOnTimeCSV
 // layout (quoted header plus a trailing comma, a trailing comma on every line,
 // DISTANCE with two decimals), with the per-carrier distance totals counted
-// exactly while writing. Plain std::thread workers, one file per task; each
+// exactly while writing. Threads of run_in_background(), one file per task; each
 // file's random stream depends only on (seed, year, month), so the bytes do
-// not depend on the thread count. R-free: the R glue is src/simulate_r.cpp.
+// not depend on the thread count. R-free: the R glue is src/sim_r.cpp.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <atomic>
-#include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <mutex>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
+
+#include "core/background.h"
+#include "core/error.h"
 
 namespace parairline {
 
@@ -653,10 +652,6 @@ enum class SimStatus { done, failed, stopped };
 constexpr std::size_t kSimBufferBytes = std::size_t(4) << 20;
 constexpr std::size_t kSimMaxLine = 1024;  // a row is under 400 bytes
 
-inline std::string sim_errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
 // Closes the file on every path out; a file we created but did not finish is
 // removed, so a failed or stopped run leaves no truncated CSV behind.
 class SimOutputFile {
@@ -706,7 +701,7 @@ inline SimStatus sim_write_file(const SimTask& task, int64_t rows, uint64_t seed
     }
     SimOutputFile file(task.path);
     if (!file.is_open()) {
-      error = "Cannot open the file for writing: " + sim_errno_text(errno) + ".";
+      error = "Cannot open the file for writing: " + errno_text(errno) + ".";
       return SimStatus::failed;
     }
     std::vector<char> buf(kSimBufferBytes + kSimMaxLine);
@@ -722,7 +717,7 @@ inline SimStatus sim_write_file(const SimTask& task, int64_t rows, uint64_t seed
       p = month.write_row(p, i, rng, local);
       if (p >= flush_at) {
         if (!file.write(begin, static_cast<std::size_t>(p - begin))) {
-          error = "Cannot write to the file: " + sim_errno_text(errno) + ".";
+          error = "Cannot write to the file: " + errno_text(errno) + ".";
           return SimStatus::failed;
         }
         p = begin;
@@ -730,7 +725,7 @@ inline SimStatus sim_write_file(const SimTask& task, int64_t rows, uint64_t seed
       }
     }
     if (!file.write(begin, static_cast<std::size_t>(p - begin)) || !file.close()) {
-      error = "Cannot write to the file: " + sim_errno_text(errno) + ".";
+      error = "Cannot write to the file: " + errno_text(errno) + ".";
       return SimStatus::failed;
     }
     totals.merge(local);
@@ -744,114 +739,58 @@ inline SimStatus sim_write_file(const SimTask& task, int64_t rows, uint64_t seed
 }
 
 struct SimError {
+  std::string kind;  // "io" (a file) or "system" (threads)
   std::string file;
   std::string message;
 };
 
-// Runs the tasks on up to `threads` std::threads, one file per task. The
-// caller's thread stays free: it waits in slices with wait_for() and may
-// stop() the run (Ctrl-C) in between. The first failure stops the others.
-class SimRun {
- public:
-  SimRun(std::vector<SimTask> tasks, int64_t rows_per_file, uint64_t seed)
-      : tasks_(std::move(tasks)), rows_(rows_per_file), seed_(seed), results_(tasks_.size()) {}
-
-  ~SimRun() {
-    stop();
-    join();
-  }
-  SimRun(const SimRun&) = delete;
-  SimRun& operator=(const SimRun&) = delete;
-
-  // Throws std::system_error only if not even one thread could start.
-  void start(int threads) {
-    sim_network();  // build the shared tables before any worker needs them
-    const std::size_t n = std::max<std::size_t>(
-        1, std::min<std::size_t>(tasks_.size(), static_cast<std::size_t>(std::max(1, threads))));
-    for (std::size_t i = 0; i < n; ++i) {
-      try {
-        workers_.emplace_back([this] { work(); });
-      } catch (const std::system_error&) {
-        if (workers_.empty()) throw;
-        break;
-      }
-    }
-  }
-
-  // True once every worker has finished.
-  bool wait_for(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return done_.wait_for(lock, timeout, [this] { return finished_ == workers_.size(); });
-  }
-
-  void stop() { stop_.store(true); }
-
-  void join() {
-    for (auto& w : workers_) {
-      if (w.joinable()) w.join();
-    }
-  }
-
-  // Valid after join().
-  bool failed() const { return failed_; }
-  const SimError& error() const { return error_; }
-  SimTotals totals() const {
-    SimTotals all;
-    for (const auto& t : results_) all.merge(t);
-    return all;
-  }
-
- private:
-  void work() {
-    for (;;) {
-      if (stop_.load()) break;
-      const std::size_t i = next_.fetch_add(1);
-      if (i >= tasks_.size()) break;
-      std::string message;
-      if (sim_write_file(tasks_[i], rows_, seed_, stop_, results_[i], message) ==
-          SimStatus::failed) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!failed_) {
-          failed_ = true;
-          error_ = {tasks_[i].path, message};
-        }
-        stop_.store(true);
-      }
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ++finished_;
-    }
-    done_.notify_all();
-  }
-
-  std::vector<SimTask> tasks_;
-  int64_t rows_;
-  uint64_t seed_;
-  std::vector<SimTotals> results_;  // slot i is written only by the worker of task i
-  std::vector<std::thread> workers_;
-  std::atomic<std::size_t> next_{0};
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::condition_variable done_;
-  std::size_t finished_ = 0;
-  bool failed_ = false;
-  SimError error_;
-};
-
-// Blocking convenience for C++ callers and the standalone tests.
 struct SimResult {
   SimTotals totals;
   bool failed = false;
+  bool interrupted = false;
   SimError error;
 };
 
-inline SimResult sim_write_files(std::vector<SimTask> tasks, int64_t rows_per_file, uint64_t seed,
-                                 int threads) {
-  SimRun run(std::move(tasks), rows_per_file, seed);
-  run.start(threads);
-  run.join();
-  return {run.totals(), run.failed(), run.error()};
+// Writes the files on up to `threads` threads, one file per task, while this
+// thread waits calling tick() (run_in_background()); tick may be empty. The
+// first failure stops the others.
+inline SimResult sim_write_files(const std::vector<SimTask>& tasks, int64_t rows_per_file, uint64_t seed,
+                                 int threads, const Tick& tick = {}) {
+  SimResult res;
+  sim_network();  // build the shared tables before any worker needs them
+  std::vector<SimTotals> totals(tasks.size());  // slot i is written only by the worker of task i
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  auto body = [&](int) {
+    for (std::size_t i; !stop.load() && (i = next.fetch_add(1)) < tasks.size();) {
+      std::string message;
+      if (sim_write_file(tasks[i], rows_per_file, seed, stop, totals[i], message) == SimStatus::failed) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!res.failed) {
+          res.failed = true;
+          res.error = {"io", tasks[i].path, message};
+        }
+        stop.store(true);
+      }
+    }
+  };
+  const int n = static_cast<int>(std::max<std::size_t>(
+      1, std::min<std::size_t>(tasks.size(), static_cast<std::size_t>(std::max(1, threads)))));
+  const BackgroundOutcome outcome = run_in_background(n, body, stop, tick);
+  res.interrupted = outcome.interrupted;
+  if (outcome.error && !res.failed) {
+    res.failed = true;
+    try {
+      std::rethrow_exception(outcome.error);
+    } catch (const std::exception& e) {
+      res.error = {"system", "", std::string("The simulator's threads failed: ") + e.what()};
+    } catch (...) {
+      res.error = {"system", "", "The simulator's threads failed."};
+    }
+  }
+  for (const SimTotals& t : totals) res.totals.merge(t);
+  return res;
 }
 
 }  // namespace parairline

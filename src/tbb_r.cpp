@@ -1,7 +1,8 @@
-// R glue for the C++ core: R vectors in, R lists out. The work runs on other
-// threads while this (the main R) thread draws progress and polls Ctrl-C.
+// Glue of the tbb backend: the engine on TBB threads of this process. The
+// work runs on helper threads while this (the main R) thread draws progress
+// and polls Ctrl-C.
 #include "core/tbb_runner.h"
-#include "glue.h"
+#include "r_glue.h"
 
 using namespace parairline;
 
@@ -13,14 +14,12 @@ Rcpp::List cpp_group_sum_tbb(std::vector<std::string> files, std::string by, std
   ChainReducer reducer(plan);
   std::atomic<uint64_t> done{0};
   bool completed = false;
-  {
-    BackgroundRun run([&](const std::atomic<bool>& stop) {
-      completed = reduce_all(
-          plan, reducer,
-          [&](const WorkList& work) { run_tbb(plan, reducer, work, threads, stop, &done); },
-          stop);
-    });
-    if (!run.wait(progress_tick(progress, done, plan.total_bytes))) throw Rcpp::internal::InterruptedException();
-  }
+  SEXP failed = run_off_main(
+      [&](const std::atomic<bool>& stop) {
+        completed = reduce_all(
+            plan, reducer, [&](const WorkList& work) { run_tbb(plan, reducer, work, threads, stop, &done); }, stop);
+      },
+      progress_draw(progress, done, plan.total_bytes));
+  if (failed != R_NilValue) return failed;
   return reducer_list(plan, reducer, completed);
 }

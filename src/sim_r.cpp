@@ -1,17 +1,16 @@
-// R glue for the AirOnTime simulator (src/core/airontime_sim.h). R types stop
+// Glue of the AirOnTime simulator (src/sim/airontime_sim.h). R types stop
 // here: inputs are copied into std types before any thread starts, the main
 // thread only waits and polls for Ctrl-C, and failures come back as an error
 // record that R turns into a classed condition.
 #include <Rcpp.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "core/airontime_sim.h"
-#include "r_interrupt.h"
+#include "r_glue.h"
+#include "sim/airontime_sim.h"
 
 namespace parairline {
 
@@ -26,14 +25,6 @@ inline uint64_t seed_from_double(double x) {
   return bits;
 }
 
-inline Rcpp::List sim_error_record(const std::string& kind, const std::string& file,
-                                   const std::string& message) {
-  return Rcpp::List::create(
-      Rcpp::Named("kind") = kind, Rcpp::Named("file") = file,
-      Rcpp::Named("line") = NA_REAL, Rcpp::Named("column") = NA_REAL,
-      Rcpp::Named("text") = "", Rcpp::Named("message") = message);
-}
-
 }  // namespace parairline
 
 // Writes one file per (path, year, month) on up to `threads` threads.
@@ -45,52 +36,33 @@ Rcpp::List cpp_sim_write(Rcpp::CharacterVector paths, Rcpp::IntegerVector years,
                          int threads) {
   using namespace parairline;
   if (years.size() != paths.size() || months.size() != paths.size()) {
-    Rcpp::stop("`paths`, `years` and `months` must have the same length.");
+    return error_list("internal", "`paths`, `years` and `months` must have the same length.");
   }
   std::vector<SimTask> tasks;
   for (R_xlen_t i = 0; i < paths.size(); ++i) {
     tasks.push_back({Rcpp::as<std::string>(paths[i]), years[i], months[i]});
   }
 
-  SimRun run(std::move(tasks), static_cast<int64_t>(rows_per_file), seed_from_double(seed));
-  std::string start_error;
-  bool interrupted = false;
-  try {
-    run.start(threads);
-  } catch (const std::exception& e) {
-    start_error = e.what();
-  }
-  if (start_error.empty()) {
-    while (!run.wait_for(std::chrono::milliseconds(100))) {
-      if (!interrupted && r_interrupt_pending()) {
-        interrupted = true;
-        run.stop();
-      }
-    }
-  }
-  run.join();
+  const SimResult run = sim_write_files(tasks, static_cast<int64_t>(rows_per_file), seed_from_double(seed), threads,
+                                        [] { return !r_interrupt_pending(); });
 
   Rcpp::RObject error = R_NilValue;
-  if (!start_error.empty()) {
-    error = sim_error_record("worker", "", "Cannot start a thread: " + start_error);
-  } else if (run.failed()) {
-    error = sim_error_record("io", run.error().file, run.error().message);
+  if (run.failed) {
+    error = error_record(run.error.kind.c_str(), run.error.file, NA_REAL, NA_REAL, "", run.error.message);
   }
-
-  const SimTotals totals = run.totals();
   const auto& carriers = sim_carriers();
   std::vector<std::string> code;
   std::vector<double> distance, flights, missing;
   for (std::size_t i = 0; i < carriers.size(); ++i) {
-    if (totals.flights[i] == 0) continue;
+    if (run.totals.flights[i] == 0) continue;
     code.push_back(carriers[i].code);
     // Exact: the sums stay far below 2^53.
-    distance.push_back(static_cast<double>(totals.distance[i]));
-    flights.push_back(static_cast<double>(totals.flights[i]));
-    missing.push_back(static_cast<double>(totals.missing[i]));
+    distance.push_back(static_cast<double>(run.totals.distance[i]));
+    flights.push_back(static_cast<double>(run.totals.flights[i]));
+    missing.push_back(static_cast<double>(run.totals.missing[i]));
   }
   return Rcpp::List::create(
       Rcpp::Named("carrier") = code, Rcpp::Named("distance") = distance,
       Rcpp::Named("flights") = flights, Rcpp::Named("missing") = missing,
-      Rcpp::Named("error") = error, Rcpp::Named("interrupted") = interrupted);
+      Rcpp::Named("error") = error, Rcpp::Named("interrupted") = run.interrupted);
 }
