@@ -127,8 +127,8 @@ run_group <- function(plan_raw, ids, paths, threads) {
   host <- Sys.info()[["nodename"]]
   unreadable <- paths[file.access(paths, 4L) != 0L]
   if (length(unreadable) > 0L) {
-    return(list(error = list(
-      kind = "io", file = unreadable[1], line = NA_real_, column = NA_real_, text = "",
+    return(list(error = core_error_record(
+      "io", unreadable[1],
       message = paste0("Cannot read the file on worker host ", host,
                        "; the workers need a shared filesystem.")
     ), host = host))

@@ -9,14 +9,31 @@ abort_input <- function(message, ..., class = NULL, call = rlang::caller_env(),
   )
 }
 
-# Turns an error record from the C++ core (a list with kind, file, line,
-# column, text, message) into one classed R condition.
+# An error record: what the C++ core returns in `$error` and what R code
+# builds for the same errors, read by abort_core_error(). `kind` is one of
+# names(core_error_classes); line and column are NA when unknown.
+core_error_record <- function(kind, file = "", message, line = NA_real_, column = NA_real_,
+                              text = "") {
+  list(kind = kind, file = file, line = as.double(line), column = as.double(column),
+       text = text, message = message)
+}
+
+core_error_classes <- c(
+  parse = "parairline_parse_error",
+  io = "parairline_io_error",
+  worker = "parairline_worker_error",
+  system = "parairline_system_error",
+  internal = "parairline_internal_error"
+)
+
+# Turns an error record into one classed R condition. A kind this code does
+# not know is a bug on the C++ side, so it is an internal error.
 abort_core_error <- function(err, call = rlang::caller_env()) {
-  class <- switch(err$kind,
-    parse = "parairline_parse_error",
-    worker = "parairline_worker_error",
-    "parairline_io_error"
-  )
+  class <- if (isTRUE(err$kind %in% names(core_error_classes))) {
+    core_error_classes[[err$kind]]
+  } else {
+    core_error_classes[["internal"]]
+  }
   where <- err$file
   if (isTRUE(err$line > 0)) {
     where <- paste0(where, ":", format(err$line, scientific = FALSE))
