@@ -40,8 +40,8 @@ race_counter <- function(workers = 2, increments = 1e6,
   call <- rlang::current_env()
   workers <- demo_check_workers(workers, "workers", call = call)
   increments <- demo_check_count(increments, "increments", 0, 1e9, call = call)
-  method <- demo_check_choice(method, c("atomic", "mutex", "unsafe"), "method", call = call)
-  via <- demo_check_choice(via, c("threads", "processes"), "via", call = call)
+  method <- arg_match_input(method, c("atomic", "mutex", "unsafe"), call = call)
+  via <- arg_match_input(via, c("threads", "processes"), call = call)
   if (via == "processes") demo_check_fork(call = call)
 
   res <- cpp_demo_race_counter(workers, increments, method, via)
@@ -78,18 +78,6 @@ demo_check_count <- function(x, arg, min, max, call) {
 demo_check_workers <- function(x, arg, call) {
   if (is.null(x)) return(min(default_threads(), 256L))
   as.integer(demo_check_count(x, arg, 1, 256, call = call))
-}
-
-demo_check_choice <- function(x, choices, arg, call) {
-  if (identical(x, choices)) return(choices[[1]])
-  if (!is.character(x) || length(x) != 1L || is.na(x) || !x %in% choices) {
-    got <- got_text(x, if (is.character(x) && length(x) == 1L) encodeString(x, quote = "\""))
-    abort_input(c(
-      "{.arg {arg}} must be one of {.or {.val {choices}}}.",
-      "x" = "Got {got}."
-    ), call = call)
-  }
-  x
 }
 
 demo_check_fork <- function(what = "{.code via = \"processes\"}",

@@ -9,6 +9,25 @@ abort_input <- function(message, ..., class = NULL, call = rlang::caller_env(),
   )
 }
 
+# rlang::arg_match() (the default vector gives its first value, typos get a
+# suggestion), its errors classed as input errors. rlang before 1.1.0 fails
+# on an empty or NA choice with an unrelated error, so those are caught here.
+arg_match_input <- function(arg, values, error_arg = rlang::caller_arg(arg),
+                            call = rlang::caller_env()) {
+  if (is.character(arg) && (length(arg) == 0L || anyNA(arg))) {
+    got <- if (length(arg) == 0L) "an empty character vector" else "{.code NA}"
+    abort_input(paste0("{.arg {error_arg}} must be one of {.or {.val {values}}}, not ", got, "."),
+                call = call)
+  }
+  tryCatch(
+    rlang::arg_match(arg, values, error_arg = error_arg, error_call = call),
+    rlang_error = function(e) {
+      class(e) <- c("parairline_input_error", "parairline_error", class(e))
+      stop(e)
+    }
+  )
+}
+
 # An error record: what the C++ core returns in `$error` and what R code
 # builds for the same errors, read by abort_core_error(). `kind` is one of
 # names(core_error_classes); line and column are NA when unknown.

@@ -37,7 +37,7 @@ csv_group_sum <- function(files, by, value,
                           backend = c("tbb", "fork", "future", "datatable", "base"),
                           threads = NULL, progress = interactive()) {
   call <- rlang::current_env()
-  backend <- check_backend(backend, call = call)
+  backend <- arg_match_input(backend, backends, call = call)
   check_files(files, call = call)
   check_column_name(by, "by", call = call)
   check_column_name(value, "value", call = call)
@@ -70,18 +70,6 @@ result_frame <- function(key, sum, n, missing, by) {
 }
 
 backends <- c("tbb", "fork", "future", "datatable", "base")
-
-check_backend <- function(backend, call) {
-  if (identical(backend, backends)) return("tbb")
-  if (!is.character(backend) || length(backend) != 1L || is.na(backend) ||
-      !backend %in% backends) {
-    abort_input(c(
-      "{.arg backend} must be one of {.or {.val {backends}}}.",
-      "x" = "Got {.val {format(backend)}}."
-    ), call = call)
-  }
-  backend
-}
 
 check_files <- function(files, call) {
   if (!is.character(files)) {

@@ -140,7 +140,21 @@ test_that("argument errors are clear", {
   expect_snapshot(error = TRUE, {
     race_counter(workers = 0)
     summer(via = "gpu")
+    race_counter(method = "atomc")
   })
+})
+
+test_that("choices default to their first value and name the demo in errors", {
+  expect_identical(race_counter(workers = 1, increments = 10)$observed, 10)
+  expect_identical(summer(n = 10, jobs = 1, workers = 1)$total, 45)
+  for (code in list(quote(race_counter(method = "atomc")), quote(race_counter(via = NA_character_)),
+                    quote(summer(via = character())), quote(summer(via = c("serial", "gpu"))))) {
+    err <- tryCatch(eval(code), error = identity)
+    label <- deparse(code)
+    expect_s3_class(err, "parairline_input_error")
+    expect_s3_class(err, "parairline_error")
+    expect_identical(err$call[[1]], code[[1]], label = label)
+  }
 })
 
 test_that("processes are refused on Windows", {

@@ -1,4 +1,5 @@
-# The package's conditions: error records become one classed error each.
+# The package's conditions: error records become one classed error each, and
+# choices are matched by rlang::arg_match() with the package's classes.
 
 test_that("every kind of error record gives its class and keeps its fields", {
   classes <- c(
@@ -46,4 +47,25 @@ test_that("a record without a file names no file", {
   err <- tryCatch(abort_core_error(core_error_record("worker", message = "Worker 2 died."),
                                    call = NULL), error = identity)
   expect_identical(conditionMessage(err), "Worker 2 died.")
+})
+
+test_that("choices: the default vector gives its first value, bad ones are input errors", {
+  pick <- function(mode = c("fast", "slow")) {
+    arg_match_input(mode, c("fast", "slow"), call = rlang::current_env())
+  }
+  expect_identical(pick(), "fast")
+  expect_identical(pick("slow"), "slow")
+  for (bad in list("quick", NA, NA_character_, character(), 1, c("fast", "x"))) {
+    err <- tryCatch(pick(bad), error = identity)
+    label <- deparse(bad)
+    expect_s3_class(err, "parairline_input_error")
+    expect_s3_class(err, "parairline_error")
+    expect_identical(err$call[[1]], quote(pick), label = label)
+    expect_match(conditionMessage(err), "`mode`", fixed = TRUE, label = label)
+  }
+  expect_snapshot(error = TRUE, {
+    pick("slw")
+    pick(NA_character_)
+    pick(character())
+  })
 })
