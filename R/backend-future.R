@@ -28,7 +28,7 @@ check_future_installed <- function(call) {
 future_job <- function(files, by, value, call) {
   given <- path.expand(files)
   paths <- absolute_paths(given)
-  p <- cpp_plan(paths, by, value, chunk_bytes_option())
+  p <- cpp_plan(paths, by, value, chunk_bytes_option(call))
   if (!is.null(p$error)) abort_core_error(given_path(p$error, paths, given), call = call)
   c(p, list(paths = paths, given = given))
 }

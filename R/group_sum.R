@@ -36,11 +36,18 @@
 csv_group_sum <- function(files, by, value,
                           backend = c("tbb", "fork", "future", "datatable", "base"),
                           threads = NULL, progress = interactive()) {
-  call <- rlang::current_env()
+  group_sum(files, by, value, backend, threads, progress, call = rlang::current_env())
+}
+
+# The worker behind csv_group_sum() and airline_distances(). `call` is the
+# user's function, which every error names; argument names in messages are
+# the caller's (`carrier`, not `by`).
+group_sum <- function(files, by, value, backend, threads, progress, call,
+                      by_arg = rlang::caller_arg(by), value_arg = rlang::caller_arg(value)) {
   backend <- arg_match_input(backend, backends, call = call)
   check_files(files, call = call)
-  check_column_name(by, "by", call = call)
-  check_column_name(value, "value", call = call)
+  check_column_name(by, by_arg, call = call)
+  check_column_name(value, value_arg, call = call)
   threads_given <- threads
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
@@ -118,10 +125,11 @@ check_flag <- function(x, arg, call) {
   }
 }
 
-chunk_bytes_option <- function() {
+chunk_bytes_option <- function(call) {
   x <- getOption("parairline.chunk_bytes", 2 * 1024^2)
   if (!is.numeric(x) || length(x) != 1L || is.na(x) || x < 1) {
-    abort_input("Option {.code parairline.chunk_bytes} must be a positive number of bytes.")
+    abort_input("Option {.code parairline.chunk_bytes} must be a positive number of bytes.",
+                call = call)
   }
   as.double(x)
 }

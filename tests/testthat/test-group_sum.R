@@ -38,3 +38,19 @@ test_that("argument errors read well", {
     csv_group_sum(c(f, "no/such/file.csv", "nor/this.csv"), "A", "B")
   }, transform = function(x) gsub(dirname(f), "<extdata>", x, fixed = TRUE))
 })
+
+test_that("a bad chunk-size option is an input error naming the user's function", {
+  f <- airontime_sample()[1]
+  withr::local_options(parairline.chunk_bytes = -1)
+  for (backend in setdiff(local_backends(), c("datatable", "base"))) {
+    err <- tryCatch(csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", backend = backend, threads = 1),
+                    error = identity)
+    expect_s3_class(err, "parairline_input_error")
+    expect_s3_class(err, "parairline_error")
+    expect_identical(err$call[[1]], quote(csv_group_sum), label = backend)
+    err <- tryCatch(airline_distances(f, backend = backend, threads = 1), error = identity)
+    expect_s3_class(err, "parairline_input_error")
+    expect_identical(err$call[[1]], quote(airline_distances), label = backend)
+  }
+  expect_snapshot(error = TRUE, airline_distances(f, threads = 1))
+})
