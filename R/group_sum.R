@@ -131,5 +131,7 @@ chunk_bytes_option <- function(call) {
     abort_input("Option {.code parairline.chunk_bytes} must be a positive number of bytes.",
                 call = call)
   }
-  as.double(x)
+  # The core takes a 64-bit integer; beyond 2^53 bytes (Inf included) every
+  # file is one chunk anyway.
+  min(as.double(x), 2^53)
 }

@@ -54,3 +54,14 @@ test_that("a bad chunk-size option is an input error naming the user's function"
   }
   expect_snapshot(error = TRUE, airline_distances(f, threads = 1))
 })
+
+test_that("a chunk-size option beyond 2^53 bytes (or Inf) is one chunk per file", {
+  f <- airontime_sample()[1:2]
+  expected <- csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", threads = 2)
+  for (cb in c(2^53, 1e30, Inf)) {
+    withr::with_options(list(parairline.chunk_bytes = cb), {
+      expect_identical(chunk_bytes_option(call = NULL), 2^53)
+      expect_identical(csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", threads = 2), expected)
+    })
+  }
+})
