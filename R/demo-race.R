@@ -93,14 +93,19 @@ demo_check_fork <- function(what = "{.code via = \"processes\"}",
 # `status` is the list(error, error_kind) every cpp_demo_*() returns.
 demo_stop_on_failure <- function(status, fn, call) {
   if (length(status$error) == 0L) return(invisible())
-  # The texts come from C++; escape them so cli shows them verbatim.
-  details <- gsub("}", "}}", gsub("{", "{{", status$error, fixed = TRUE), fixed = TRUE)
+  details <- status$error
   details <- paste0(toupper(substr(details, 1L, 1L)), substring(details, 2L), ".")
-  names(details) <- rep("x", length(details))
+  # The texts come from C++: cli substitutes them as values, never reads
+  # them as templates, so braces in them show as they are.
+  bullets <- sprintf("{details[[%d]]}", seq_along(details))
+  names(bullets) <- rep("x", length(bullets))
   if (identical(status$error_kind, "worker")) {
-    cli::cli_abort(c("A worker process of {.fn {fn}} failed.", details),
-                   class = c("parairline_worker_error", "parairline_error"), call = call)
+    kind <- "worker"
+    header <- "A worker process of {.fn {fn}} failed."
+  } else {
+    kind <- "system"
+    header <- "{.fn {fn}} could not run."
   }
-  cli::cli_abort(c("{.fn {fn}} could not run.", details),
-                 class = c("parairline_system_error", "parairline_error"), call = call)
+  cli::cli_abort(c(header, bullets), class = c(core_error_classes[[kind]], "parairline_error"),
+                 call = call)
 }

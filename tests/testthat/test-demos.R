@@ -157,6 +157,26 @@ test_that("choices default to their first value and name the demo in errors", {
   }
 })
 
+test_that("failure texts from C++ are shown verbatim, braces included", {
+  status <- list(error = c("worker 1 said {x}", "a } then {{y}} then {"), error_kind = "worker")
+  err <- tryCatch(demo_stop_on_failure(status, "summer", call = quote(summer())), error = identity)
+  expect_s3_class(err, "parairline_worker_error")
+  expect_s3_class(err, "parairline_error")
+  expect_match(conditionMessage(err), "Worker 1 said {x}.", fixed = TRUE)
+  expect_match(conditionMessage(err), "A } then {{y}} then {.", fixed = TRUE)
+  status$error_kind <- "system"
+  err <- tryCatch(demo_stop_on_failure(status, "summer", call = quote(summer())), error = identity)
+  expect_s3_class(err, "parairline_system_error")
+  expect_match(conditionMessage(err), "Worker 1 said {x}.", fixed = TRUE)
+  expect_snapshot(error = TRUE, {
+    demo_stop_on_failure(list(error = "worker 2 said {x}", error_kind = "worker"), "race_counter",
+                         call = quote(race_counter()))
+    demo_stop_on_failure(list(error = c("no {threads}", "}{"), error_kind = "system"), "auc",
+                         call = quote(auc()))
+  })
+  expect_null(demo_stop_on_failure(list(error = character(), error_kind = ""), "auc", call = NULL))
+})
+
 test_that("processes are refused on Windows", {
   skip_on_os(c("mac", "linux", "solaris"))
   expect_error(race_counter(via = "processes"), class = "parairline_input_error")
