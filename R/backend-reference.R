@@ -19,19 +19,23 @@ parse_value_column <- function(text, file, value, call) {
   x
 }
 
+# Evaluates `read`, a reader's call on file `f`; its errors (an empty file,
+# damaged gzip data, no permission) become io errors naming the file.
+read_reference <- function(f, call, read) {
+  tryCatch(read, error = function(e) {
+    abort_core_error(core_error_record("io", f, message = conditionMessage(e)), call = call)
+  })
+}
+
 group_sum_datatable <- function(files, by, value, threads, progress, call) {
   old <- data.table::setDTthreads(threads)
   on.exit(data.table::setDTthreads(old), add = TRUE)
   bar <- progress_files(files, progress)
   parts <- lapply(files, function(f) {
     # Read both columns as text so keys keep their bytes and `NA` is ours to judge.
-    dt <- tryCatch(
-      data.table::fread(f, select = c(by, value), colClasses = "character",
-                        na.strings = NULL, showProgress = FALSE),
-      error = function(e) {
-        abort_core_error(core_error_record("io", f, message = conditionMessage(e)), call = call)
-      }
-    )
+    dt <- read_reference(f, call, data.table::fread(
+      f, select = c(by, value), colClasses = "character", na.strings = NULL, showProgress = FALSE
+    ))
     if (!all(c(by, value) %in% names(dt))) {
       abort_core_error(core_error_record("parse", f, message = "Column not found."), call = call)
     }
@@ -53,8 +57,9 @@ group_sum_base <- function(files, by, value, progress, call) {
   key <- character()
   total <- n <- missing <- double()
   for (f in files) {
-    d <- utils::read.csv(f, colClasses = "character", check.names = FALSE,
-                         na.strings = character())
+    d <- read_reference(f, call, utils::read.csv(
+      f, colClasses = "character", check.names = FALSE, na.strings = character()
+    ))
     if (!all(c(by, value) %in% names(d))) {
       abort_core_error(core_error_record("parse", f, message = "Column not found."), call = call)
     }

@@ -65,3 +65,26 @@ test_that("a chunk-size option beyond 2^53 bytes (or Inf) is one chunk per file"
     })
   }
 })
+
+test_that("the reference backends' reader errors are classed and name the file", {
+  dir <- withr::local_tempdir()
+  empty <- local_csv("", "empty.csv", dir = dir)
+  nocol <- local_csv("A,B\n1,2\n", "nocol.csv", dir = dir)
+  bad <- local_csv("K,V\nA,1\nB,x\n", "bad.csv", dir = dir)
+  # read.csv() stops on a file with no lines; fread() warns and reads nothing.
+  err <- tryCatch(csv_group_sum(empty, "K", "V", backend = "base"), error = identity)
+  expect_s3_class(err, "parairline_io_error")
+  expect_s3_class(err, "parairline_error")
+  expect_identical(err$file, empty)
+  expect_identical(err$call[[1]], quote(csv_group_sum))
+  for (backend in c("datatable", "base")) {
+    err <- suppressWarnings(tryCatch(airline_distances(nocol, backend = backend, threads = 1),
+                                     error = identity))
+    expect_s3_class(err, "parairline_parse_error")
+    expect_identical(err$file, nocol, label = backend)
+    expect_identical(err$call[[1]], quote(airline_distances), label = backend)
+    err <- tryCatch(csv_group_sum(bad, "K", "V", backend = backend, threads = 1), error = identity)
+    expect_s3_class(err, "parairline_parse_error")
+    expect_identical(err$text, "x", label = backend)
+  }
+})
