@@ -22,8 +22,8 @@ airline_distances <- function(files = airontime_sample(),
                               threads = NULL,
                               carrier = "UNIQUE_CARRIER", distance = "DISTANCE",
                               progress = interactive()) {
-  out <- csv_group_sum(files, by = carrier, value = distance, backend = backend,
-                       threads = threads, progress = progress)
+  out <- group_sum(files, by = carrier, value = distance, backend = backend,
+                   threads = threads, progress = progress, call = rlang::current_env())
   names(out) <- c("carrier", "distance", "flights", "missing")
   out
 }

@@ -28,7 +28,7 @@ check_future_installed <- function(call) {
 future_job <- function(files, by, value, call) {
   given <- path.expand(files)
   paths <- absolute_paths(given)
-  p <- cpp_plan(paths, by, value, chunk_bytes_option())
+  p <- cpp_plan(paths, by, value, chunk_bytes_option(call))
   if (!is.null(p$error)) abort_core_error(given_path(p$error, paths, given), call = call)
   c(p, list(paths = paths, given = given))
 }
@@ -37,16 +37,29 @@ future_job <- function(files, by, value, call) {
 run_future_job <- function(job, threads, progress, call,
                            n_groups = future_group_count(job$task_bytes)) {
   local_threads <- if (is.null(threads)) default_threads() else threads
-  if (inherits(future::plan("next"), c("multicore", "batchtools_multicore"))) {
-    # Forked workers are copies of this process, and TBB must not be used
-    # after fork(): one thread each, which needs no TBB.
-    threads <- 1L
-  }
-  groups <- split_tasks(job$task_bytes, n_groups)
-  frames <- run_future_groups(job, groups, threads, progress, call)
+  frames <- with_future_errors({
+    if (inherits(future::plan("next"), c("multicore", "batchtools_multicore"))) {
+      # Forked workers are copies of this process, and TBB must not be used
+      # after fork(): one thread each, which needs no TBB.
+      threads <- 1L
+    }
+    run_future_groups(job, split_tasks(job$task_bytes, n_groups), threads, progress, call)
+  }, call)
   res <- cpp_reduce_frames(job$plan, frames, local_threads)
   if (!is.null(res$error)) abort_core_error(given_path(res$error, job$paths, job$given), call = call)
   res
+}
+
+# Errors of the future framework itself (a worker that cannot be started or
+# reached, globals over `future.globals.maxSize`) become worker errors; the
+# package's own errors pass through.
+with_future_errors <- function(code, call) {
+  withCallingHandlers(code, error = function(e) {
+    if (inherits(e, "parairline_error")) return()
+    cli::cli_abort("The {.val future} backend could not run its futures.",
+                   class = c("parairline_worker_error", "parairline_error"),
+                   parent = e, call = call)
+  })
 }
 
 future_group_count <- function(task_bytes) {
@@ -127,8 +140,8 @@ run_group <- function(plan_raw, ids, paths, threads) {
   host <- Sys.info()[["nodename"]]
   unreadable <- paths[file.access(paths, 4L) != 0L]
   if (length(unreadable) > 0L) {
-    return(list(error = list(
-      kind = "io", file = unreadable[1], line = NA_real_, column = NA_real_, text = "",
+    return(list(error = core_error_record(
+      "io", unreadable[1],
       message = paste0("Cannot read the file on worker host ", host,
                        "; the workers need a shared filesystem.")
     ), host = host))

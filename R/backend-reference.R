@@ -10,14 +10,21 @@ parse_value_column <- function(text, file, value, call) {
   bad <- is.na(x) & !(text %in% missing_text)
   if (any(bad)) {
     i <- which(bad)[1]
-    abort_core_error(list(
-      kind = "parse", file = file, line = NA_real_, column = NA_real_,
-      text = text[i],
+    abort_core_error(core_error_record(
+      "parse", file, text = text[i],
       message = sprintf("Value %s in column %s is not a number.",
                         encodeString(text[i], quote = "\""), value)
     ), call = call)
   }
   x
+}
+
+# Evaluates `read`, a reader's call on file `f`; its errors (an empty file,
+# damaged gzip data, no permission) become io errors naming the file.
+read_reference <- function(f, call, read) {
+  tryCatch(read, error = function(e) {
+    abort_core_error(core_error_record("io", f, message = conditionMessage(e)), call = call)
+  })
 }
 
 group_sum_datatable <- function(files, by, value, threads, progress, call) {
@@ -26,17 +33,11 @@ group_sum_datatable <- function(files, by, value, threads, progress, call) {
   bar <- progress_files(files, progress)
   parts <- lapply(files, function(f) {
     # Read both columns as text so keys keep their bytes and `NA` is ours to judge.
-    dt <- tryCatch(
-      data.table::fread(f, select = c(by, value), colClasses = "character",
-                        na.strings = NULL, showProgress = FALSE),
-      error = function(e) {
-        abort_core_error(list(kind = "io", file = f, line = NA_real_, column = NA_real_,
-                              text = "", message = conditionMessage(e)), call = call)
-      }
-    )
+    dt <- read_reference(f, call, data.table::fread(
+      f, select = c(by, value), colClasses = "character", na.strings = NULL, showProgress = FALSE
+    ))
     if (!all(c(by, value) %in% names(dt))) {
-      abort_core_error(list(kind = "parse", file = f, line = NA_real_, column = NA_real_,
-                            text = "", message = "Column not found."), call = call)
+      abort_core_error(core_error_record("parse", f, message = "Column not found."), call = call)
     }
     data.table::setnames(dt, c(by, value), c("key", "text"))
     dt$x <- parse_value_column(dt$text, f, value, call)
@@ -56,11 +57,11 @@ group_sum_base <- function(files, by, value, progress, call) {
   key <- character()
   total <- n <- missing <- double()
   for (f in files) {
-    d <- utils::read.csv(f, colClasses = "character", check.names = FALSE,
-                         na.strings = character())
+    d <- read_reference(f, call, utils::read.csv(
+      f, colClasses = "character", check.names = FALSE, na.strings = character()
+    ))
     if (!all(c(by, value) %in% names(d))) {
-      abort_core_error(list(kind = "parse", file = f, line = NA_real_, column = NA_real_,
-                            text = "", message = "Column not found."), call = call)
+      abort_core_error(core_error_record("parse", f, message = "Column not found."), call = call)
     }
     x <- parse_value_column(d[[value]], f, value, call)
     keys <- d[[by]]

@@ -40,8 +40,8 @@ race_counter <- function(workers = 2, increments = 1e6,
   call <- rlang::current_env()
   workers <- demo_check_workers(workers, "workers", call = call)
   increments <- demo_check_count(increments, "increments", 0, 1e9, call = call)
-  method <- demo_check_choice(method, c("atomic", "mutex", "unsafe"), "method", call = call)
-  via <- demo_check_choice(via, c("threads", "processes"), "via", call = call)
+  method <- arg_match_input(method, c("atomic", "mutex", "unsafe"), call = call)
+  via <- arg_match_input(via, c("threads", "processes"), call = call)
   if (via == "processes") demo_check_fork(call = call)
 
   res <- cpp_demo_race_counter(workers, increments, method, via)
@@ -80,18 +80,6 @@ demo_check_workers <- function(x, arg, call) {
   as.integer(demo_check_count(x, arg, 1, 256, call = call))
 }
 
-demo_check_choice <- function(x, choices, arg, call) {
-  if (identical(x, choices)) return(choices[[1]])
-  if (!is.character(x) || length(x) != 1L || is.na(x) || !x %in% choices) {
-    got <- got_text(x, if (is.character(x) && length(x) == 1L) encodeString(x, quote = "\""))
-    abort_input(c(
-      "{.arg {arg}} must be one of {.or {.val {choices}}}.",
-      "x" = "Got {got}."
-    ), call = call)
-  }
-  x
-}
-
 demo_check_fork <- function(what = "{.code via = \"processes\"}",
                              hint = "Use {.code via = \"threads\"} instead.", call) {
   if (.Platform$OS.type == "windows") {
@@ -105,14 +93,19 @@ demo_check_fork <- function(what = "{.code via = \"processes\"}",
 # `status` is the list(error, error_kind) every cpp_demo_*() returns.
 demo_stop_on_failure <- function(status, fn, call) {
   if (length(status$error) == 0L) return(invisible())
-  # The texts come from C++; escape them so cli shows them verbatim.
-  details <- gsub("}", "}}", gsub("{", "{{", status$error, fixed = TRUE), fixed = TRUE)
+  details <- status$error
   details <- paste0(toupper(substr(details, 1L, 1L)), substring(details, 2L), ".")
-  names(details) <- rep("x", length(details))
+  # The texts come from C++: cli substitutes them as values, never reads
+  # them as templates, so braces in them show as they are.
+  bullets <- sprintf("{details[[%d]]}", seq_along(details))
+  names(bullets) <- rep("x", length(bullets))
   if (identical(status$error_kind, "worker")) {
-    cli::cli_abort(c("A worker process of {.fn {fn}} failed.", details),
-                   class = c("parairline_worker_error", "parairline_error"), call = call)
+    kind <- "worker"
+    header <- "A worker process of {.fn {fn}} failed."
+  } else {
+    kind <- "system"
+    header <- "{.fn {fn}} could not run."
   }
-  cli::cli_abort(c("{.fn {fn}} could not run.", details),
-                 class = c("parairline_system_error", "parairline_error"), call = call)
+  cli::cli_abort(c(header, bullets), class = c(core_error_classes[[kind]], "parairline_error"),
+                 call = call)
 }

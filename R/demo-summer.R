@@ -35,7 +35,7 @@ summer <- function(n = 5e6, jobs = 10, via = c("serial", "threads", "processes")
   call <- rlang::current_env()
   n <- demo_check_count(n, "n", 0, 4e9, call = call)
   jobs <- demo_check_count(jobs, "jobs", 0, 1e5, call = call)
-  via <- demo_check_choice(via, c("serial", "threads", "processes"), "via", call = call)
+  via <- arg_match_input(via, c("serial", "threads", "processes"), call = call)
   workers <- demo_check_workers(workers, "workers", call = call)
   if (via == "processes") demo_check_fork(call = call)
 

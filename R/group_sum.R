@@ -36,11 +36,18 @@
 csv_group_sum <- function(files, by, value,
                           backend = c("tbb", "fork", "future", "datatable", "base"),
                           threads = NULL, progress = interactive()) {
-  call <- rlang::current_env()
-  backend <- check_backend(backend, call = call)
+  group_sum(files, by, value, backend, threads, progress, call = rlang::current_env())
+}
+
+# The worker behind csv_group_sum() and airline_distances(). `call` is the
+# user's function, which every error names; argument names in messages are
+# the caller's (`carrier`, not `by`).
+group_sum <- function(files, by, value, backend, threads, progress, call,
+                      by_arg = rlang::caller_arg(by), value_arg = rlang::caller_arg(value)) {
+  backend <- arg_match_input(backend, backends, call = call)
   check_files(files, call = call)
-  check_column_name(by, "by", call = call)
-  check_column_name(value, "value", call = call)
+  check_column_name(by, by_arg, call = call)
+  check_column_name(value, value_arg, call = call)
   threads_given <- threads
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
@@ -70,18 +77,6 @@ result_frame <- function(key, sum, n, missing, by) {
 }
 
 backends <- c("tbb", "fork", "future", "datatable", "base")
-
-check_backend <- function(backend, call) {
-  if (identical(backend, backends)) return("tbb")
-  if (!is.character(backend) || length(backend) != 1L || is.na(backend) ||
-      !backend %in% backends) {
-    abort_input(c(
-      "{.arg backend} must be one of {.or {.val {backends}}}.",
-      "x" = "Got {.val {format(backend)}}."
-    ), call = call)
-  }
-  backend
-}
 
 check_files <- function(files, call) {
   if (!is.character(files)) {
@@ -130,10 +125,13 @@ check_flag <- function(x, arg, call) {
   }
 }
 
-chunk_bytes_option <- function() {
+chunk_bytes_option <- function(call) {
   x <- getOption("parairline.chunk_bytes", 2 * 1024^2)
   if (!is.numeric(x) || length(x) != 1L || is.na(x) || x < 1) {
-    abort_input("Option {.code parairline.chunk_bytes} must be a positive number of bytes.")
+    abort_input("Option {.code parairline.chunk_bytes} must be a positive number of bytes.",
+                call = call)
   }
-  as.double(x)
+  # The core takes a 64-bit integer; beyond 2^53 bytes (Inf included) every
+  # file is one chunk anyway.
+  min(as.double(x), 2^53)
 }

@@ -50,8 +50,7 @@ airontime_simulate <- function(dir, years = 1990, months = 1:12, rows_per_file =
 
   dir.create(dir, recursive = TRUE, showWarnings = FALSE)
   if (!dir.exists(dir)) {
-    abort_core_error(list(kind = "io", file = dir, line = NA_real_, column = NA_real_,
-                          text = "", message = "Cannot create the output directory."),
+    abort_core_error(core_error_record("io", dir, message = "Cannot create the output directory."),
                      call = call)
   }
   dir <- normalizePath(dir, winslash = "/", mustWork = TRUE)

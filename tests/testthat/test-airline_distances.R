@@ -62,3 +62,29 @@ test_that("progress = TRUE gives the same answer", {
     airline_distances(files, threads = 2)
   )
 })
+
+test_that("argument errors name airline_distances() and its own argument names", {
+  f <- airontime_sample()[1]
+  for (code in list(quote(airline_distances(f, backend = "spark")),
+                    quote(airline_distances(f, threads = 0)),
+                    quote(airline_distances(f, progress = NA)),
+                    quote(airline_distances(f, backend = NA_character_)))) {
+    err <- tryCatch(eval(code), error = identity)
+    label <- deparse(code)
+    expect_s3_class(err, "parairline_input_error")
+    expect_s3_class(err, "parairline_error")
+    expect_identical(err$call[[1]], quote(airline_distances), label = label)
+  }
+  err <- tryCatch(airline_distances(f, carrier = ""), error = identity)
+  expect_s3_class(err, "parairline_input_error")
+  expect_match(conditionMessage(err), "`carrier`", fixed = TRUE)
+  err <- tryCatch(airline_distances(f, distance = NA), error = identity)
+  expect_match(conditionMessage(err), "`distance`", fixed = TRUE)
+  # Bad input found by the core names the user's function too.
+  nocol <- local_csv("YEAR,Carrier,Distance\n1990,AA,12\n", "nocol.csv")
+  for (backend in setdiff(local_backends(), c("datatable", "base"))) {
+    err <- tryCatch(airline_distances(nocol, backend = backend, threads = 1), error = identity)
+    expect_s3_class(err, "parairline_parse_error")
+    expect_identical(err$call[[1]], quote(airline_distances), label = backend)
+  }
+})

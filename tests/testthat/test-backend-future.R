@@ -167,3 +167,14 @@ test_that("the unreadable-file error reads well", {
       x
     })
 })
+
+test_that("a failure of the future framework itself is a worker error naming the user's function", {
+  local_plan(future::sequential)
+  withr::local_options(future.globals.maxSize = 10)
+  err <- tryCatch(airline_distances(airontime_sample()[1], backend = "future", threads = 1),
+                  error = identity)
+  expect_s3_class(err, "parairline_worker_error")
+  expect_s3_class(err, "parairline_error")
+  expect_identical(err$call[[1]], quote(airline_distances))
+  expect_match(conditionMessage(err$parent), "future.globals.maxSize", fixed = TRUE)
+})

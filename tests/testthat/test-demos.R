@@ -140,7 +140,41 @@ test_that("argument errors are clear", {
   expect_snapshot(error = TRUE, {
     race_counter(workers = 0)
     summer(via = "gpu")
+    race_counter(method = "atomc")
   })
+})
+
+test_that("choices default to their first value and name the demo in errors", {
+  expect_identical(race_counter(workers = 1, increments = 10)$observed, 10)
+  expect_identical(summer(n = 10, jobs = 1, workers = 1)$total, 45)
+  for (code in list(quote(race_counter(method = "atomc")), quote(race_counter(via = NA_character_)),
+                    quote(summer(via = character())), quote(summer(via = c("serial", "gpu"))))) {
+    err <- tryCatch(eval(code), error = identity)
+    label <- deparse(code)
+    expect_s3_class(err, "parairline_input_error")
+    expect_s3_class(err, "parairline_error")
+    expect_identical(err$call[[1]], code[[1]], label = label)
+  }
+})
+
+test_that("failure texts from C++ are shown verbatim, braces included", {
+  status <- list(error = c("worker 1 said {x}", "a } then {{y}} then {"), error_kind = "worker")
+  err <- tryCatch(demo_stop_on_failure(status, "summer", call = quote(summer())), error = identity)
+  expect_s3_class(err, "parairline_worker_error")
+  expect_s3_class(err, "parairline_error")
+  expect_match(conditionMessage(err), "Worker 1 said {x}.", fixed = TRUE)
+  expect_match(conditionMessage(err), "A } then {{y}} then {.", fixed = TRUE)
+  status$error_kind <- "system"
+  err <- tryCatch(demo_stop_on_failure(status, "summer", call = quote(summer())), error = identity)
+  expect_s3_class(err, "parairline_system_error")
+  expect_match(conditionMessage(err), "Worker 1 said {x}.", fixed = TRUE)
+  expect_snapshot(error = TRUE, {
+    demo_stop_on_failure(list(error = "worker 2 said {x}", error_kind = "worker"), "race_counter",
+                         call = quote(race_counter()))
+    demo_stop_on_failure(list(error = c("no {threads}", "}{"), error_kind = "system"), "auc",
+                         call = quote(auc()))
+  })
+  expect_null(demo_stop_on_failure(list(error = character(), error_kind = ""), "auc", call = NULL))
 })
 
 test_that("processes are refused on Windows", {

@@ -38,3 +38,53 @@ test_that("argument errors read well", {
     csv_group_sum(c(f, "no/such/file.csv", "nor/this.csv"), "A", "B")
   }, transform = function(x) gsub(dirname(f), "<extdata>", x, fixed = TRUE))
 })
+
+test_that("a bad chunk-size option is an input error naming the user's function", {
+  f <- airontime_sample()[1]
+  withr::local_options(parairline.chunk_bytes = -1)
+  for (backend in setdiff(local_backends(), c("datatable", "base"))) {
+    err <- tryCatch(csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", backend = backend, threads = 1),
+                    error = identity)
+    expect_s3_class(err, "parairline_input_error")
+    expect_s3_class(err, "parairline_error")
+    expect_identical(err$call[[1]], quote(csv_group_sum), label = backend)
+    err <- tryCatch(airline_distances(f, backend = backend, threads = 1), error = identity)
+    expect_s3_class(err, "parairline_input_error")
+    expect_identical(err$call[[1]], quote(airline_distances), label = backend)
+  }
+  expect_snapshot(error = TRUE, airline_distances(f, threads = 1))
+})
+
+test_that("a chunk-size option beyond 2^53 bytes (or Inf) is one chunk per file", {
+  f <- airontime_sample()[1:2]
+  expected <- csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", threads = 2)
+  for (cb in c(2^53, 1e30, Inf)) {
+    withr::with_options(list(parairline.chunk_bytes = cb), {
+      expect_identical(chunk_bytes_option(call = NULL), 2^53)
+      expect_identical(csv_group_sum(f, "UNIQUE_CARRIER", "DISTANCE", threads = 2), expected)
+    })
+  }
+})
+
+test_that("the reference backends' reader errors are classed and name the file", {
+  dir <- withr::local_tempdir()
+  empty <- local_csv("", "empty.csv", dir = dir)
+  nocol <- local_csv("A,B\n1,2\n", "nocol.csv", dir = dir)
+  bad <- local_csv("K,V\nA,1\nB,x\n", "bad.csv", dir = dir)
+  # read.csv() stops on a file with no lines; fread() warns and reads nothing.
+  err <- tryCatch(csv_group_sum(empty, "K", "V", backend = "base"), error = identity)
+  expect_s3_class(err, "parairline_io_error")
+  expect_s3_class(err, "parairline_error")
+  expect_identical(err$file, empty)
+  expect_identical(err$call[[1]], quote(csv_group_sum))
+  for (backend in c("datatable", "base")) {
+    err <- suppressWarnings(tryCatch(airline_distances(nocol, backend = backend, threads = 1),
+                                     error = identity))
+    expect_s3_class(err, "parairline_parse_error")
+    expect_identical(err$file, nocol, label = backend)
+    expect_identical(err$call[[1]], quote(airline_distances), label = backend)
+    err <- tryCatch(csv_group_sum(bad, "K", "V", backend = backend, threads = 1), error = identity)
+    expect_s3_class(err, "parairline_parse_error")
+    expect_identical(err$text, "x", label = backend)
+  }
+})
