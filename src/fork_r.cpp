@@ -54,9 +54,10 @@ Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, st
   }
   // From here on no child, pipe or mapping exists.
   if (draw_error) std::rethrow_exception(draw_error);
+  // A worker that died before Ctrl-C is still reported.
+  if (!outcome.faults.empty()) return error_list("worker", fault_message(outcome.faults));
   if (outcome.interrupted) throw Rcpp::internal::InterruptedException();
   if (!start_error.empty()) return error_list("worker", "Could not run the fork backend's workers: " + start_error + ".");
-  if (!outcome.faults.empty()) return error_list("worker", fault_message(outcome.faults));
   WorkList reruns = reducer.take_reruns();
   if (!reruns.empty()) {
     SEXP failed = run_off_main(

@@ -1,6 +1,11 @@
 // Unit tests of the R-free core, built and run without R: `make core-test`.
 // Also built with ThreadSanitizer by `make tsan`.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <csignal>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +16,7 @@
 
 #include "core/check.h"
 #include "core/differential.h"
+#include "core/process_pool.h"
 
 using namespace parairline;
 
@@ -297,6 +303,83 @@ static void test_wire_lengths() {
   }
 }
 
+static volatile sig_atomic_t parent_handler_ran = 0;
+static void parent_handler(int) { parent_handler_ran = 1; }
+
+// Children start clean and a child's death is reported at once (the hang
+// bounds below are generous on purpose: they catch waits without limit, not
+// slowness).
+static void test_process_pool() {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  // The parent's handlers, descriptors and stdin stay the parent's.
+  struct sigaction sa, old;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = parent_handler;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGUSR1, &sa, &old);
+  const int parent_fd = ::open("/dev/null", O_RDONLY);
+  struct stat devnull;
+  ::stat("/dev/null", &devnull);
+  {
+    ProcessPool pool(1, [&](int, int fd) {
+      struct stat in;
+      const bool fd_closed = ::fcntl(parent_fd, F_GETFD) == -1 && errno == EBADF;
+      const bool stdin_null = ::fstat(0, &in) == 0 && in.st_rdev == devnull.st_rdev && S_ISCHR(in.st_mode);
+      const char report[2] = {fd_closed ? 'c' : 'o', stdin_null ? 'n' : 'x'};
+      if (!write_all(fd, report, 2)) return 2;
+      ::raise(SIGUSR1);  // default action now: the child dies, the handler never runs
+      return 0;
+    });
+    std::vector<std::string> out;
+    const CollectEnd end = pool.collect(out, [] { return true; }, 20);
+    CHECK(end == CollectEnd::fault, "a child killed by a signal is a fault");
+    CHECK(out[0] == "cn", "the child has no inherited descriptor and stdin is /dev/null: " + out[0]);
+    const auto faults = pool.faults();
+    CHECK(faults.size() == 1 && faults[0].find("signal " + std::to_string(SIGUSR1)) != std::string::npos,
+          "the fault says which signal");
+  }
+  CHECK(parent_handler_ran == 0, "the parent's signal handler never ran in the child");
+  ::close(parent_fd);
+  ::sigaction(SIGUSR1, &old, nullptr);
+
+  // One worker dies while the other hangs or is stopped: reported at once.
+  for (bool stopped : {false, true}) {
+    const auto t0 = Clock::now();
+    ProcessPool pool(2, [&](int w, int) {
+      if (w == 0) {
+        ::usleep(100000);
+        ::raise(SIGKILL);
+      }
+      if (stopped) ::raise(SIGSTOP);
+      ::sleep(60);
+      return 0;
+    });
+    std::vector<std::string> out;
+    const CollectEnd end = pool.collect(out, [] { return true; }, 20);
+    const double took = seconds_since(t0);
+    CHECK(end == CollectEnd::fault && pool.faults().size() == 1, "the dead worker is the one fault");
+    CHECK(took < 5, "a death is reported at once, not when the others finish (took " + std::to_string(took) + " s)");
+    std::vector<WorkerExit> exits = pool.exits();
+    CHECK(exits.size() == 2, "both workers are reaped");
+  }
+
+  // Ctrl-C right after a death keeps the death.
+  {
+    ProcessPool pool(2, [&](int w, int) {
+      if (w == 0) ::raise(SIGKILL);
+      ::sleep(60);
+      return 0;
+    });
+    ::usleep(200000);
+    std::vector<std::string> out;
+    pool.collect(out, [] { return false; }, 1);
+    CHECK(pool.faults().size() == 1, "a fault before Ctrl-C is kept");
+  }
+}
+
 // Locating an error's line stops when asked, leaving the line unknown.
 static void test_locate_stops() {
   const std::string path = tmp_dir + "/locate.csv";
@@ -325,6 +408,7 @@ int main(int argc, char** argv) {
   test_stop();
   test_wire_lengths();
   test_locate_stops();
+  test_process_pool();
   test_random(iterations);
   return report();
 }

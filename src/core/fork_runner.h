@@ -134,7 +134,8 @@ class Round {
     for (const auto& w : work) wanted_[w.first] = 1;
   }
 
-  // False if interrupted; worker faults land in outcome.faults.
+  // False if interrupted; worker faults land in outcome.faults, at once:
+  // a worker that dies or sends a cut or damaged stream stops the run.
   bool run(int workers, const ForkTick& tick, ForkOutcome& outcome) {
     shared_.next.store(0);
     const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(workers, 1)), work_.size()));
@@ -142,35 +143,43 @@ class Round {
     ProcessPool pool(n, [this](int worker, int fd) { return worker_main(plan_, work_, shared_, worker, fd); });
     out_.assign(static_cast<std::size_t>(n), std::string());
     damage_.assign(static_cast<std::size_t>(n), std::string());
+    bool user_stop = false;
     auto poll_tick = [&]() {
-      for (std::size_t w = 0; w < out_.size(); ++w) decode(w, false);
+      bool damaged = false;
+      for (std::size_t w = 0; w < out_.size(); ++w) {
+        // A pipe that has ended must hold whole frames only.
+        decode(w, pool.closed(static_cast<int>(w)));
+        damaged = damaged || !damage_[w].empty();
+      }
       note_first_error();
+      if (damaged) {
+        shared_.stop.store(true);
+        return false;
+      }
       if (tick(shared_.bytes_done.load(std::memory_order_relaxed))) return true;
+      user_stop = true;
       shared_.stop.store(true);  // the pool kills them next; this only hurries them
       return false;
     };
-    if (!pool.collect(out_, poll_tick, fork_slice_ms)) {
-      outcome.interrupted = true;
-      return false;
+    const CollectEnd end = pool.collect(out_, poll_tick, fork_slice_ms);
+    if (end == CollectEnd::done) {
+      for (std::size_t w = 0; w < out_.size(); ++w) decode(w, true);
+      std::vector<WorkerExit> exits;
+      pool.reap(exits, {}, fork_slice_ms);  // all reaped already: collect saw every exit
     }
-    for (std::size_t w = 0; w < out_.size(); ++w) decode(w, true);
-    std::vector<WorkerExit> exits;
-    if (!pool.reap(exits, poll_tick, fork_slice_ms)) {
-      outcome.interrupted = true;
-      return false;
-    }
-    for (const WorkerExit& e : exits) {
-      const std::size_t w = static_cast<std::size_t>(e.worker);
-      if (!e.ok) {
-        outcome.faults.push_back(e.description);
-      } else if (w < damage_.size() && !damage_[w].empty()) {
-        outcome.faults.push_back("worker " + std::to_string(w + 1) + " (pid " + std::to_string(e.pid) +
-                                 ") exited normally but its results were damaged (" + damage_[w] + ")");
+    outcome.faults = pool.faults();
+    for (std::size_t w = 0; w < damage_.size(); ++w) {
+      if (!damage_[w].empty()) {
+        outcome.faults.push_back("worker " + std::to_string(w + 1) + " (pid " + std::to_string(pool.pid(static_cast<int>(w))) +
+                                 ") sent a damaged or cut result (" + damage_[w] + ")");
       }
     }
-    if (outcome.faults.empty() && exits.size() != static_cast<std::size_t>(n)) {
-      outcome.faults.push_back("only " + std::to_string(exits.size()) + " of " + std::to_string(n) +
-                               " workers could be accounted for");
+    if (user_stop) {
+      outcome.interrupted = true;  // faults found before Ctrl-C are kept
+      return false;
+    }
+    if (outcome.faults.empty() && end != CollectEnd::done) {
+      outcome.faults.push_back("a worker failed, but how could not be told");
     }
     if (outcome.faults.empty()) {
       const auto missing = std::count(wanted_.begin(), wanted_.end(), char{1});

@@ -35,6 +35,7 @@ constexpr bool fork_available = true;
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -138,16 +139,24 @@ class SharedMapping {
 
 // How one child ended.
 struct WorkerExit {
-  int worker = 0;      // 0-based; descriptions count from 1 like R does
+  int worker = 0;          // 0-based; descriptions count from 1 like R does
   long pid = 0;
-  int status = 0;      // raw waitpid() status, meaningful only if `known`
-  bool known = true;   // false if the child was reaped elsewhere (SIGCHLD ignored)
-  bool ok = false;     // exited with status 0, or status unknown
+  int status = 0;          // raw waitpid() status, meaningful only if `known`
+  bool known = true;       // false if the status was taken elsewhere (SIGCHLD ignored)
+  bool by_us = false;      // we signalled it (Ctrl-C, or stopping the others after a fault)
+  bool ok = false;         // exited with status 0
   std::string description;
 };
 
 // Exit code of a child whose body threw.
 constexpr int child_exception_status = 125;
+
+// How collect() ended.
+enum class CollectEnd {
+  done,     // every pipe reached EOF
+  stopped,  // tick() returned false; every child has been terminated
+  fault     // a child died abnormally; every child has been terminated
+};
 
 class ProcessPool {
  public:
@@ -159,7 +168,8 @@ class ProcessPool {
   // value (125 if it threw). If a pipe or fork fails part-way, the children
   // already started are killed and reaped and std::runtime_error is thrown.
   // A pool is used by one parent thread at a time. Whatever path is taken,
-  // the destructor leaves no child (not even a zombie) and no open pipe.
+  // the destructor leaves no child and no open pipe (a child that does not
+  // die of SIGKILL within kill_wait_ms, stuck in the kernel, is left).
   ProcessPool(int n, const Body& body) {
     if (n < 0) throw std::invalid_argument("ProcessPool: negative number of workers");
     children_.reserve(static_cast<std::size_t>(n));
@@ -174,13 +184,7 @@ class ProcessPool {
         ::close(fds[1]);
         fail_start("fork", err);
       }
-      if (pid == 0) {
-        // Only our own write end stays open, so each parent read end sees EOF
-        // exactly when its own child is gone.
-        for (const Child& c : children_) ::close(c.read_fd);
-        ::close(fds[0]);
-        child_main(i, fds[1], body, parent);
-      }
+      if (pid == 0) child_main(i, fds[1], body, parent);
       ::close(fds[1]);
       children_.push_back(Child{pid, fds[0]});
       // Non-blocking so that draining one pipe can never stall the others.
@@ -194,12 +198,18 @@ class ProcessPool {
   ProcessPool& operator=(const ProcessPool&) = delete;
 
   int size() const { return static_cast<int>(children_.size()); }
+  long pid(int w) const { return static_cast<long>(children_.at(static_cast<std::size_t>(w)).pid); }
 
-  // Reads every child's pipe into out[i] until all have reached EOF (child
-  // exited or closed its end). Reads continuously, so a child may write more
-  // than a pipe buffer. Calls tick() about every slice_ms; if it returns false
-  // the children are terminated and collect returns false.
-  bool collect(std::vector<std::string>& out, const Tick& tick, int slice_ms = 50) {
+  // True once worker w's pipe has reached EOF.
+  bool closed(int w) const { return children_.at(static_cast<std::size_t>(w)).read_fd < 0; }
+
+  // Reads every child's pipe into out[i] until all have reached EOF. Reads
+  // continuously, so a child may write more than a pipe buffer. A child whose
+  // pipe ends is reaped at once: if it died abnormally, the others are
+  // terminated and collect returns `fault`. Calls tick() about every slice_ms;
+  // if it returns false the children are terminated and collect returns
+  // `stopped`.
+  CollectEnd collect(std::vector<std::string>& out, const Tick& tick, int slice_ms = 50) {
     out.assign(children_.size(), std::string());
     const auto slice = std::chrono::milliseconds(std::max(1, slice_ms));
     auto next_tick = Clock::now() + slice;
@@ -209,13 +219,24 @@ class ProcessPool {
     for (;;) {
       fds.clear();
       owner.clear();
+      bool exiting = false;  // a pipe has ended but its child is not reaped yet
       for (std::size_t i = 0; i < children_.size(); ++i) {
-        if (children_[i].read_fd < 0) continue;
-        fds.push_back(pollfd{children_[i].read_fd, POLLIN, 0});
+        Child& c = children_[i];
+        if (c.read_fd < 0) {
+          if (!try_reap(c)) exiting = true;
+          if (failed(c)) {
+            terminate();
+            return CollectEnd::fault;
+          }
+          continue;
+        }
+        fds.push_back(pollfd{c.read_fd, POLLIN, 0});
         owner.push_back(i);
       }
-      if (fds.empty()) return true;
-      const int r = ::poll(fds.data(), static_cast<nfds_t>(fds.size()), ms_until(next_tick));
+      if (fds.empty() && !exiting) return CollectEnd::done;
+      // A child that has closed its pipe is usually reaped within microseconds.
+      const int timeout = exiting ? std::min(1, ms_until(next_tick)) : ms_until(next_tick);
+      const int r = ::poll(fds.empty() ? nullptr : fds.data(), static_cast<nfds_t>(fds.size()), timeout);
       if (r < 0 && errno != EINTR && errno != EAGAIN) {
         const int err = errno;
         terminate();
@@ -227,22 +248,23 @@ class ProcessPool {
       if (Clock::now() >= next_tick) {
         if (tick && !tick()) {
           terminate();
-          return false;
+          return CollectEnd::stopped;
         }
         next_tick = Clock::now() + slice;
       }
     }
   }
 
-  // Waits for every child and closes the pipes, in slices, calling tick() about every slice_ms; if it
-  // returns false the children are terminated and reap returns false.
+  // Waits for every child and closes the pipes, in slices, calling tick()
+  // about every slice_ms; if it returns false the children are terminated
+  // and reap returns false.
   bool reap(std::vector<WorkerExit>& out, const Tick& tick, int slice_ms = 50) {
     const auto slice = std::chrono::milliseconds(std::max(1, slice_ms));
     auto next_tick = Clock::now() + slice;
     long nap_us = 50;  // children usually exit right after their pipe closes
     for (;;) {
       bool all = true;
-      for (Child& c : children_) all = wait_child(c, false) && all;
+      for (Child& c : children_) all = try_reap(c) && all;
       if (all) break;
       if (Clock::now() >= next_tick) {
         if (tick && !tick()) {
@@ -260,28 +282,55 @@ class ProcessPool {
     return true;
   }
 
-  // SIGTERM to every live child, up to grace_ms for them to go, then SIGKILL;
-  // reaps all and closes the pipes.
+  // SIGTERM to every live child, up to grace_ms for them to go, then SIGKILL
+  // and a bounded wait; closes the pipes.
   void terminate(int grace_ms = 200) {
     signal_live(SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(0, grace_ms));
-    for (;;) {
-      bool all = true;
-      for (Child& c : children_) all = wait_child(c, false) && all;
-      if (all || Clock::now() >= deadline) break;
-      nap(1000);
-    }
+    wait_all_until(Clock::now() + std::chrono::milliseconds(std::max(0, grace_ms)));
     shutdown();
+  }
+
+  // Every child reaped so far, with how it ended.
+  std::vector<WorkerExit> exits() const {
+    std::vector<WorkerExit> out;
+    out.reserve(children_.size());
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      const Child& c = children_[i];
+      if (!c.reaped && !c.lost) continue;
+      WorkerExit e;
+      e.worker = static_cast<int>(i);
+      e.pid = static_cast<long>(c.pid);
+      e.status = c.status;
+      e.known = c.known;
+      e.by_us = c.signalled;
+      e.ok = c.reaped && c.known && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
+      e.description = c.lost ? describe_lost(e) : describe(e);
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  // The children that failed on their own (not stopped by us): a signal, a
+  // non-zero status, a status taken elsewhere, or still there after SIGKILL.
+  std::vector<std::string> faults() const {
+    std::vector<std::string> out;
+    for (const WorkerExit& e : exits()) {
+      if (!e.ok && (!e.by_us || !children_[static_cast<std::size_t>(e.worker)].reaped)) out.push_back(e.description);
+    }
+    return out;
   }
 
  private:
   using Clock = std::chrono::steady_clock;
+  static constexpr int kill_wait_ms = 2000;
 
   struct Child {
     pid_t pid = -1;
     int read_fd = -1;
     bool reaped = false;
     bool known = true;
+    bool signalled = false;  // by us
+    bool lost = false;       // not reaped within kill_wait_ms of SIGKILL
     int status = 0;
   };
 
@@ -298,22 +347,60 @@ class ProcessPool {
 #endif
   }
 
-  [[noreturn]] static void child_main(int worker, int write_fd, const Body& body, pid_t parent) noexcept {
+  // Everything the child inherited from R that could run R's code or touch
+  // the session goes first: signal handlers (R's segfault handler would
+  // print, ask on the terminal and delete the session's tempdir), every
+  // descriptor but its pipe (R's connections, sockets), stdin and stdout
+  // (to /dev/null; stderr stays for sanitizer reports), and core dumps.
+  static int start_clean(int write_fd) {
     struct sigaction sa;
     std::memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &sa, nullptr);  // EINVAL for libc's own: fine
+    }
     // EPIPE instead of death if the parent stops reading; Ctrl-C is the
-    // parent's to handle (it terminates us); SIGTERM must work whatever
-    // handler the parent had installed.
+    // parent's to handle (it terminates us).
     sa.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &sa, nullptr);
     ::sigaction(SIGINT, &sa, nullptr);
-    sa.sa_handler = SIG_DFL;
-    ::sigaction(SIGTERM, &sa, nullptr);
-    sigset_t unblock;
-    sigemptyset(&unblock);
-    sigaddset(&unblock, SIGTERM);
-    ::sigprocmask(SIG_UNBLOCK, &unblock, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    const struct rlimit no_core = {0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    const int given = write_fd;
+    if (write_fd < 3) write_fd = ::fcntl(write_fd, F_DUPFD_CLOEXEC, 3);  // R had no stdio there: move off it
+    close_fds_except(write_fd);
+    const int null_fd = ::open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, 0);
+      ::dup2(null_fd, 1);
+      if (given == 2) ::dup2(null_fd, 2);
+      if (null_fd > 2) ::close(null_fd);
+    }
+    return write_fd;
+  }
+
+  // Closes every descriptor from 3 up but `keep`.
+  static void close_fds_except(int keep) {
+#if defined(__linux__) && defined(SYS_close_range)
+    const bool low = keep == 3 || ::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep - 1), 0u) == 0;
+    if (low && ::syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0u, 0u) == 0) return;
+#endif
+    struct rlimit lim;
+    long most = ::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY
+                    ? static_cast<long>(lim.rlim_cur)
+                    : 65536L;
+    most = std::min(most, 1L << 20);
+    for (long fd = 3; fd < most; ++fd) {
+      if (fd != keep) ::close(static_cast<int>(fd));
+    }
+  }
+
+  [[noreturn]] static void child_main(int worker, int write_fd, const Body& body, pid_t parent) noexcept {
+    write_fd = start_clean(write_fd);
 #ifdef __linux__
     // No orphans if the parent dies without cleaning up (e.g. SIGKILL). The
     // signal comes when the forking *thread* ends, so fork from a thread that
@@ -324,10 +411,12 @@ class ProcessPool {
     (void)parent;
 #endif
     int rc = child_exception_status;
-    try {
-      rc = body(worker, write_fd);
-    } catch (...) {
-      rc = child_exception_status;
+    if (write_fd >= 0) {
+      try {
+        rc = body(worker, write_fd);
+      } catch (...) {
+        rc = child_exception_status;
+      }
     }
     child_exit(rc & 0xff);
   }
@@ -368,28 +457,50 @@ class ProcessPool {
     }
   }
 
-  // True once the child has been reaped (now or earlier).
-  static bool wait_child(Child& c, bool block) {
+  // True once the child has been reaped (now or earlier). Never blocks.
+  static bool try_reap(Child& c) {
     while (!c.reaped) {
       int status = 0;
-      const pid_t r = ::waitpid(c.pid, &status, block ? 0 : WNOHANG);
+      const pid_t r = ::waitpid(c.pid, &status, WNOHANG);
       if (r == c.pid) {
         c.reaped = true;
+        c.lost = false;
         c.status = status;
       } else if (r == 0) {
         return false;
       } else if (errno != EINTR) {
-        c.reaped = true;  // ECHILD: someone else reaped it; the pid is no longer ours
+        c.reaped = true;  // ECHILD: the status was taken elsewhere; the pid is no longer ours
         c.known = false;
       }
     }
     return true;
   }
 
+  // A child that ended badly on its own.
+  static bool failed(const Child& c) {
+    return c.reaped && !c.signalled && !(c.known && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+  }
+
+  // Reaps in short naps until all are reaped or `deadline`; true if all are.
+  bool wait_all_until(Clock::time_point deadline) {
+    long nap_us = 50;
+    for (;;) {
+      bool all = true;
+      for (Child& c : children_) all = try_reap(c) && all;
+      if (all) return true;
+      if (Clock::now() >= deadline) return false;
+      nap(nap_us);
+      nap_us = std::min(nap_us * 2, 2000L);
+    }
+  }
+
   // Only unreaped children: their pids cannot have been reused yet.
   void signal_live(int sig) {
-    for (const Child& c : children_) {
-      if (!c.reaped && c.pid > 0) ::kill(c.pid, sig);
+    for (Child& c : children_) {
+      if (!c.reaped && c.pid > 0) {
+        ::kill(c.pid, sig);
+        c.signalled = true;
+      }
     }
   }
 
@@ -400,46 +511,41 @@ class ProcessPool {
     }
   }
 
+  // SIGKILL to the live ones and a bounded wait: a child stuck in the kernel
+  // (an uninterruptible read of a network file system) is reported as lost,
+  // never waited for without limit.
   void shutdown() noexcept {
     signal_live(SIGKILL);
-    for (Child& c : children_) wait_child(c, true);
+    if (!wait_all_until(Clock::now() + std::chrono::milliseconds(kill_wait_ms))) {
+      for (Child& c : children_) c.lost = !c.reaped;
+    }
     close_pipes();
   }
 
-  std::vector<WorkerExit> exits() const {
-    std::vector<WorkerExit> out;
-    out.reserve(children_.size());
-    for (std::size_t i = 0; i < children_.size(); ++i) {
-      const Child& c = children_[i];
-      if (!c.reaped) continue;
-      WorkerExit e;
-      e.worker = static_cast<int>(i);
-      e.pid = static_cast<long>(c.pid);
-      e.status = c.status;
-      e.known = c.known;
-      e.ok = !c.known || (WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
-      e.description = describe(e);
-      out.push_back(std::move(e));
-    }
-    return out;
+  static std::string who(const WorkerExit& e) {
+    return "worker " + std::to_string(e.worker + 1) + " (pid " + std::to_string(e.pid) + ")";
+  }
+
+  static std::string describe_lost(const WorkerExit& e) {
+    return who(e) + " did not end within " + std::to_string(kill_wait_ms / 1000) +
+           " s of SIGKILL (stuck in the kernel, perhaps reading a network file system)";
   }
 
   static std::string describe(const WorkerExit& e) {
-    std::string who = "worker " + std::to_string(e.worker + 1) + " (pid " + std::to_string(e.pid) + ")";
-    if (!e.known) return who + " was reaped elsewhere, so its exit status is unknown";
+    if (!e.known) return who(e) + " ended, but its exit status was taken by someone else (is SIGCHLD ignored?)";
     if (WIFEXITED(e.status)) {
       const int code = WEXITSTATUS(e.status);
-      if (code == 0) return who + " exited normally";
-      std::string text = who + " exited with status " + std::to_string(code);
+      if (code == 0) return who(e) + " exited normally";
+      std::string text = who(e) + " exited with status " + std::to_string(code);
       if (code == child_exception_status) text += " (an exception in the worker)";
       return text;
     }
     if (WIFSIGNALED(e.status)) {
       const int sig = WTERMSIG(e.status);
       const char* name = ::strsignal(sig);
-      return who + " was killed by signal " + std::to_string(sig) + " (" + (name ? name : "unknown") + ")";
+      return who(e) + " was killed by signal " + std::to_string(sig) + " (" + (name ? name : "unknown") + ")";
     }
-    return who + " ended with wait status " + std::to_string(e.status);
+    return who(e) + " ended with wait status " + std::to_string(e.status);
   }
 
   std::vector<Child> children_;

@@ -102,29 +102,30 @@ struct ProcessRun {
 
 // Forks `workers` children running body, reads their pipes and reaps them,
 // polling tick() throughout. `started` runs in the parent once all are forked.
-// Any child that did not exit with status 0 becomes a "worker" error. The
-// pool (and with it every child and fd) is gone when this returns.
+// A child that fails becomes a "worker" error at once (the others are
+// terminated). The pool (and with it every child and fd) is gone when this
+// returns.
 inline ProcessRun run_processes(int workers, const ProcessPool::Body& body, const Tick& tick,
                                 const std::function<void()>& started = {}) {
   ProcessRun run;
   ProcessPool pool(workers, body);
   if (started) started();
-  if (!pool.collect(run.out, tick, background_slice_ms) || !pool.reap(run.exits, tick, background_slice_ms)) {
-    run.status.interrupted = true;
-    return run;
-  }
-  for (const WorkerExit& e : run.exits) {
-    if (!e.ok) run.status.fail("worker", e.description);
-  }
+  const CollectEnd end = pool.collect(run.out, tick, background_slice_ms);
+  const bool reaped = end == CollectEnd::done && pool.reap(run.exits, tick, background_slice_ms);
+  // A worker that failed is reported at once, even if Ctrl-C came too.
+  for (const std::string& fault : pool.faults()) run.status.fail("worker", fault);
+  run.status.interrupted = run.status.errors.empty() && !reaped;
+  if (run.exits.empty()) run.exits = pool.exits();
   return run;
 }
 
 // Workers that exited cleanly must also have sent exactly `expected`.
 inline void check_worker_reports(ProcessRun& run, const std::string& expected) {
-  for (std::size_t i = 0; i < run.exits.size() && i < run.out.size(); ++i) {
-    if (run.exits[i].ok && run.out[i] != expected) {
-      run.status.fail("worker", "worker " + std::to_string(i + 1) + " (pid " +
-                                    std::to_string(run.exits[i].pid) + ") exited without reporting that it finished");
+  for (const WorkerExit& e : run.exits) {
+    const std::size_t w = static_cast<std::size_t>(e.worker);
+    if (e.ok && w < run.out.size() && run.out[w] != expected) {
+      run.status.fail("worker", "worker " + std::to_string(w + 1) + " (pid " + std::to_string(e.pid) +
+                                    ") exited without reporting that it finished");
     }
   }
 }

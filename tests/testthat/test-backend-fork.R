@@ -76,10 +76,10 @@ test_that("bad input gives the same classed error through fork as through tbb", 
     tryCatch(csv_group_sum(files, "K", "V", backend = backend, threads = workers), error = identity)
   }
   for (files in bad) {
-    # Many tiny chunks on 3 workers, and one chunk per file on 1.
+    # Many tiny chunks on 2 workers, and one chunk per file on 1.
     for (cb in c(5, 4096)) {
       withr::local_options(parairline.chunk_bytes = cb)
-      workers <- if (cb == 5) 3 else 1
+      workers <- if (cb == 5) 2 else 1
       ref <- catch("tbb", 2)
       got <- catch("fork", workers)
       label <- sprintf("fork on %s, chunk_bytes = %g, workers = %d",
@@ -101,7 +101,7 @@ test_that("many fork runs leave no children, zombies or file descriptors", {
   bad <- local_csv("K,V\nA,1\nB,x\n", "bad.csv", dir = dir)
   expect_no_leftovers(withr::with_options(list(parairline.chunk_bytes = 100), {
     for (i in 1:10) {
-      csv_group_sum(ok, "K", "V", backend = "fork", threads = 1 + i %% 3)
+      csv_group_sum(ok, "K", "V", backend = "fork", threads = 1 + i %% 2)
       try(csv_group_sum(bad, "K", "V", backend = "fork", threads = 2), silent = TRUE)
     }
   }))
@@ -120,8 +120,8 @@ test_that("a crashed worker gives a worker error and no leftovers", {
                  class = "parairline_worker_error")
     expect_error(run("1:exit"), "[Ww]orker 1 \\(pid [0-9]+\\) exited with status 3",
                  class = "parairline_worker_error")
-    expect_error(run("3:truncate", workers = 3),
-                 "[Ww]orker 3 \\(pid [0-9]+\\) exited normally but its results were damaged",
+    expect_error(run("2:truncate"),
+                 "[Ww]orker 2 \\(pid [0-9]+\\) sent a damaged or cut result",
                  class = "parairline_worker_error")
     expect_error(run("1", workers = 1), "[Ww]orker 1 .*killed", class = "parairline_worker_error")
   })
@@ -146,7 +146,8 @@ test_that("Ctrl-C stops the workers and returns an interrupt promptly", {
                     interrupt = function(e) "interrupted")
     elapsed <- as.double(difftime(Sys.time(), t0, units = "secs"))
     expect_identical(got, "interrupted")
-    expect_lt(elapsed, 5)
+    # A hang bound, not a timing: the hung worker alone would take 10 s.
+    expect_lt(elapsed, 8)
   })
 })
 
