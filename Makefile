@@ -52,8 +52,9 @@ clean:
 	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars
 
 # Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
-.PHONY: sanitize tsan valgrind fuzz
+.PHONY: sanitize tsan valgrind fuzz faults
 FUZZ_SECONDS ?= 60
+FAULT_RUNS ?= 200
 
 # The package built with ASan + UBSan (g++, or CXX=clang++-14), the test suite run against it.
 sanitize:
@@ -66,6 +67,11 @@ tsan:
 # A subset of the tests under valgrind memcheck.
 valgrind:
 	R=$(R) sh tools/valgrind.sh
+
+# Signals sent to the fork backend's workers at random moments on 1.3 GB
+# (tools/faults.R); PARAIRLINE_FAULTS_DIR keeps the data between runs.
+faults: install
+	FAULT_RUNS=$(FAULT_RUNS) sh tools/faults.sh
 
 # libFuzzer, differential (chunked vs whole-file parse), for FUZZ_SECONDS.
 fuzz:

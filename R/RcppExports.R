@@ -17,8 +17,8 @@ cpp_demo_negate_shared <- function(x, workers) {
     .Call(`_parairline_cpp_demo_negate_shared`, x, workers)
 }
 
-cpp_group_sum_fork <- function(files, by, value, workers, chunk_bytes, progress) {
-    .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, chunk_bytes, progress)
+cpp_group_sum_fork <- function(files, by, value, workers, rescan_threads, chunk_bytes, progress) {
+    .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, rescan_threads, chunk_bytes, progress)
 }
 
 cpp_plan <- function(files, by, value, chunk_bytes) {

@@ -37,7 +37,7 @@ group_sum_fork <- function(files, by, value, threads, progress, call) {
     ), call = call)
   }
   warn_if_fork_unsafe(call)
-  res <- cpp_group_sum_fork(path.expand(files), by, value, threads, chunk_bytes_option(call),
+  res <- cpp_group_sum_fork(path.expand(files), by, value, threads, tbb_threads_here(threads), chunk_bytes_option(call),
                             progress_bytes(progress))
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
   res

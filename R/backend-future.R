@@ -38,14 +38,9 @@ run_future_job <- function(job, threads, progress, call,
                            n_groups = future_group_count(job$task_bytes)) {
   local_threads <- if (is.null(threads)) default_threads() else threads
   frames <- with_future_errors({
-    if (inherits(future::plan("next"), c("multicore", "batchtools_multicore"))) {
-      # Forked workers are copies of this process, and TBB must not be used
-      # after fork(): one thread each, which needs no TBB.
-      threads <- 1L
-    }
     run_future_groups(job, split_tasks(job$task_bytes, n_groups), threads, progress, call)
   }, call)
-  res <- cpp_reduce_frames(job$plan, frames, local_threads)
+  res <- cpp_reduce_frames(job$plan, frames, tbb_threads_here(local_threads))
   if (!is.null(res$error)) abort_core_error(given_path(res$error, job$paths, job$given), call = call)
   res
 }
@@ -147,7 +142,8 @@ run_group <- function(plan_raw, ids, paths, threads) {
     ), host = host))
   }
   if (is.null(threads)) threads <- default_threads()
-  c(cpp_run_tasks(plan_raw, ids, threads), list(host = host))
+  # Multicore workers are forked copies of the session.
+  c(cpp_run_tasks(plan_raw, ids, tbb_threads_here(threads)), list(host = host))
 }
 
 collect_group <- function(f, i, n, job, call) {

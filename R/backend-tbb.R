@@ -1,8 +1,5 @@
 group_sum_tbb <- function(files, by, value, threads, progress, call) {
-  # TBB must not run after fork() (mcparallel, mclapply, multicore futures):
-  # in a forked child the core runs on the calling thread only.
-  if (parallelly::isForkedChild()) threads <- 1L
-  res <- cpp_group_sum_tbb(path.expand(files), by, value, threads, chunk_bytes_option(call),
+  res <- cpp_group_sum_tbb(path.expand(files), by, value, tbb_threads_here(threads), chunk_bytes_option(call),
                            progress_bytes(progress))
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
   res

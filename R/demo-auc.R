@@ -32,7 +32,7 @@ auc <- function(n = 20, threads = NULL, a = 0, b = 3) {
   a <- demo_check_finite(a, "a", call = call)
   b <- demo_check_finite(b, "b", call = call)
 
-  res <- cpp_demo_auc(n, threads, a, b)
+  res <- cpp_demo_auc(n, tbb_threads_here(threads), a, b)
   demo_stop_on_failure(res$status, "auc", call = call)
   res$value
 }

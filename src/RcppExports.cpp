@@ -61,8 +61,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_group_sum_fork
-Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _parairline_cpp_group_sum_fork(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP workersSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
+Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers, int rescan_threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _parairline_cpp_group_sum_fork(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP workersSEXP, SEXP rescan_threadsSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -70,9 +70,10 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
     Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
     Rcpp::traits::input_parameter< int >::type workers(workersSEXP);
+    Rcpp::traits::input_parameter< int >::type rescan_threads(rescan_threadsSEXP);
     Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_fork(files, by, value, workers, chunk_bytes, progress));
+    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_fork(files, by, value, workers, rescan_threads, chunk_bytes, progress));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -154,7 +155,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_parairline_cpp_demo_summer", (DL_FUNC) &_parairline_cpp_demo_summer, 4},
     {"_parairline_cpp_demo_auc", (DL_FUNC) &_parairline_cpp_demo_auc, 4},
     {"_parairline_cpp_demo_negate_shared", (DL_FUNC) &_parairline_cpp_demo_negate_shared, 2},
-    {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 6},
+    {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 7},
     {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 4},
     {"_parairline_cpp_run_tasks", (DL_FUNC) &_parairline_cpp_run_tasks, 3},
     {"_parairline_cpp_reduce_frames", (DL_FUNC) &_parairline_cpp_reduce_frames, 3},

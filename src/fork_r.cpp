@@ -23,9 +23,11 @@ std::string fault_message(const std::vector<std::string>& faults) {
 
 }  // namespace
 
+// `rescan_threads`: the TBB threads for the chunks to re-scan here (1 in a
+// forked child, where TBB must not run).
 // [[Rcpp::export]]
 Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers,
-                              double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress) {
+                              int rescan_threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress) {
   if (!fork_available) {
     return error_list("system", "The fork backend needs fork(), which this system does not have; use backend = \"tbb\".");
   }
@@ -62,7 +64,7 @@ Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, st
   if (!reruns.empty()) {
     SEXP failed = run_off_main(
         [&](const std::atomic<bool>& stop) {
-          auto rescan = [&](const WorkList& work) { run_tbb(plan, reducer, work, workers, stop, &done); };
+          auto rescan = [&](const WorkList& work) { run_tbb(plan, reducer, work, rescan_threads, stop, &done); };
           run_until_settled(std::move(reruns), reducer, rescan, stop);
         },
         draw);

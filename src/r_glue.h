@@ -27,16 +27,28 @@ inline Rcpp::List error_record(const char* kind, const std::string& file, double
                             Rcpp::Named("message") = message);
 }
 
+// Builds R objects inside R_UnwindProtect: an R error while allocating (out
+// of memory) then unwinds the C++ frames that own plans, reducers and
+// threads like an exception, instead of a longjmp over their destructors.
+template <class Build>
+inline Rcpp::List protect_r(Build&& build) {
+  return Rcpp::List(Rcpp::unwindProtect([&]() -> SEXP { return build(); }));
+}
+
 // A failed call's whole result: list(error = <record>).
 inline Rcpp::List error_list(const char* kind, const std::string& message, const std::string& file = "") {
-  return Rcpp::List::create(Rcpp::Named("error") = error_record(kind, file, NA_REAL, NA_REAL, "", message));
+  return protect_r([&] {
+    return Rcpp::List::create(Rcpp::Named("error") = error_record(kind, file, NA_REAL, NA_REAL, "", message));
+  });
 }
 
 inline Rcpp::List error_list(const CoreError& e) {
-  return Rcpp::List::create(Rcpp::Named("error") = error_record(
-                                e.kind == CoreError::Kind::parse ? "parse" : "io", e.file,
-                                e.line > 0 ? static_cast<double>(e.line) : NA_REAL,
-                                e.column > 0 ? static_cast<double>(e.column) : NA_REAL, e.text, e.message));
+  return protect_r([&] {
+    return Rcpp::List::create(Rcpp::Named("error") = error_record(
+                                  e.kind == CoreError::Kind::parse ? "parse" : "io", e.file,
+                                  e.line > 0 ? static_cast<double>(e.line) : NA_REAL,
+                                  e.column > 0 ? static_cast<double>(e.column) : NA_REAL, e.text, e.message));
+  });
 }
 
 inline bool valid_utf8(const std::string& s) {
@@ -126,7 +138,7 @@ inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, bool com
   if (!completed || !reducer.complete()) {
     return error_list("internal", "Not every chunk of the input was summed (a bug in parairline; please report it).");
   }
-  return result_list(reducer.total());
+  return protect_r([&] { return result_list(reducer.total()); });
 }
 
 // A draw() that reports bytes done to an R progress callback (or nothing).

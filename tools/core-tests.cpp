@@ -380,6 +380,32 @@ static void test_process_pool() {
   }
 }
 
+// A thread that throws (out of memory, say) stops the team: the others take
+// no more tasks and the exception reaches the caller.
+static void test_first_failure() {
+  for (int threads : {1, 2}) {
+    std::atomic<std::size_t> next{0}, done{0};
+    const std::atomic<bool> stop{false};
+    FirstFailure failure;
+    on_tbb_threads(threads, [&] {
+      drain_tasks(next, 100000, stop, [&](std::size_t i) {
+        return failure.guard([&] {
+          if (i == 10) throw std::bad_alloc();
+          ++done;
+        });
+      });
+    });
+    bool threw = false;
+    try {
+      failure.rethrow();
+    } catch (const std::bad_alloc&) {
+      threw = true;
+    }
+    CHECK(threw, "the exception reaches the caller on " + std::to_string(threads) + " threads");
+    CHECK(done < 1000, "the others stop taking tasks: " + std::to_string(done.load()) + " done");
+  }
+}
+
 // Locating an error's line stops when asked, leaving the line unknown.
 static void test_locate_stops() {
   const std::string path = tmp_dir + "/locate.csv";
@@ -409,6 +435,7 @@ int main(int argc, char** argv) {
   test_wire_lengths();
   test_locate_stops();
   test_process_pool();
+  test_first_failure();
   test_random(iterations);
   return report();
 }

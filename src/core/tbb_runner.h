@@ -8,6 +8,8 @@
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <exception>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +19,35 @@
 #include "tbb_threads.h"
 
 namespace parairline {
+
+// The first exception of a team of threads; once one thread has failed
+// (out of memory, say) the others take no more tasks, and it is re-thrown on
+// the calling thread when all have stopped.
+class FirstFailure {
+ public:
+  // Runs f(); false if it threw or another thread's call did.
+  template <class F>
+  bool guard(F&& f) {
+    if (failed_.load(std::memory_order_relaxed)) return false;
+    try {
+      f();
+      return true;
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      failed_.store(true);
+      return false;
+    }
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::atomic<bool> failed_{false};
+  std::mutex mu_;
+  std::exception_ptr error_;
+};
 
 // Calls drain() once on each of `threads` threads of an arena of that size
 // (on this thread alone when it is 1).
@@ -34,13 +65,13 @@ inline void on_tbb_threads(int threads, Drain&& drain) {
 inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& work, int threads,
                     const std::atomic<bool>& stop, std::atomic<uint64_t>* progress) {
   std::atomic<std::size_t> next{0};
+  FirstFailure failure;
   on_tbb_threads(threads, [&] {
     thread_local std::vector<char> buf;  // reused across tasks and calls
-    drain_tasks(next, work.size(), stop, [&](std::size_t i) {
-      run_item(plan, reducer, work[i], buf, stop, progress);
-      return true;
-    });
+    drain_tasks(next, work.size(), stop,
+                [&](std::size_t i) { return failure.guard([&] { run_item(plan, reducer, work[i], buf, stop, progress); }); });
   });
+  failure.rethrow();
 }
 
 // Runs the listed tasks, each with a guessed quote state, and returns
@@ -51,14 +82,15 @@ inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::
   std::vector<ChunkResult> results(ids.size());
   for (ChunkResult& r : results) r.skipped = true;  // until scanned
   std::atomic<std::size_t> next{0};
+  FirstFailure failure;
   on_tbb_threads(threads, [&] {
     thread_local std::vector<char> buf;
     drain_tasks(next, ids.size(), stop, [&](std::size_t i) {
       const TaskSpec& t = plan.tasks[ids[i]];
-      scan_task(plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]);
-      return true;
+      return failure.guard([&] { scan_task(plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]); });
     });
   });
+  failure.rethrow();
   std::string out;
   for (std::size_t i = 0; i < ids.size(); ++i) write_frame(out, ids[i], results[i]);
   return out;

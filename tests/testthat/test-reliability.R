@@ -310,8 +310,11 @@ test_that("a file cut short while workers read it is an error, never a short sum
     cut_short <- function(done, total) {
       if (file.size(big) > 100) writeBin(charToRaw("K,V\nA,1\n"), big)
     }
-    run <- get(paste0("cpp_group_sum_", backend))
-    res <- run(big, "K", "V", 1L, 16, cut_short)
+    res <- if (backend == "tbb") {
+      cpp_group_sum_tbb(big, "K", "V", 1L, chunk_bytes = 16, progress = cut_short)
+    } else {
+      cpp_group_sum_fork(big, "K", "V", 1L, rescan_threads = 1L, chunk_bytes = 16, progress = cut_short)
+    }
     if (is.null(res$error)) {
       expect_identical(res$sum, c(2e5, 4e5), label = backend)
     } else {
