@@ -40,11 +40,15 @@ bench: install
 # that change between planning and reading, row counts past 2^31; the demos
 # and the simulator.
 CORE_TESTS := core-tests core-shrink-test core-counts-test demos-tests sim-tests
+# The decompression libraries configure finds (bzip2, xz, zstd, zip).
+COMPRESS_FLAGS = $(patsubst LIBS=%,%,$(patsubst CPPFLAGS=%,%,$(shell PARAIRLINE_PRINT_FLAGS=1 CXX="$(CXX)" sh configure 2>/dev/null)))
+CORE_CPPFLAGS = -Isrc -Itools $(filter -D% -I%,$(COMPRESS_FLAGS))
+CORE_LIBS = -ltbb -lz $(filter -l% -L%,$(COMPRESS_FLAGS))
 core-test:
 	mkdir -p $(BUILD)
 	@for t in $(CORE_TESTS); do \
-	  echo "$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/$$t.cpp -o $(BUILD)/$$t -ltbb -lz"; \
-	  $(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/$$t.cpp -o $(BUILD)/$$t -ltbb -lz || exit 1; \
+	  echo "$(CXX) $(CORE_CXXFLAGS) $(CORE_CPPFLAGS) tools/$$t.cpp -o $(BUILD)/$$t $(CORE_LIBS)"; \
+	  $(CXX) $(CORE_CXXFLAGS) $(CORE_CPPFLAGS) tools/$$t.cpp -o $(BUILD)/$$t $(CORE_LIBS) || exit 1; \
 	  printf '%s: ' "$$t"; $(BUILD)/$$t || exit 1; \
 	done
 

@@ -21,6 +21,10 @@ cpp_group_sum_fork <- function(files, by, value, workers, rescan_threads, chunk_
     .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, rescan_threads, chunk_bytes, progress)
 }
 
+cpp_supported_formats <- function() {
+    .Call(`_parairline_cpp_supported_formats`)
+}
+
 cpp_plan <- function(files, by, value, chunk_bytes) {
     .Call(`_parairline_cpp_plan`, files, by, value, chunk_bytes)
 }
@@ -33,8 +37,8 @@ cpp_reduce_frames <- function(plan_raw, frames, threads) {
     .Call(`_parairline_cpp_reduce_frames`, plan_raw, frames, threads)
 }
 
-cpp_sim_write <- function(paths, years, months, rows_per_file, seed, threads) {
-    .Call(`_parairline_cpp_sim_write`, paths, years, months, rows_per_file, seed, threads)
+cpp_sim_write <- function(paths, years, months, rows_per_file, seed, threads, compress, compressed) {
+    .Call(`_parairline_cpp_sim_write`, paths, years, months, rows_per_file, seed, threads, compress, compressed)
 }
 
 cpp_group_sum_tbb <- function(files, by, value, threads, chunk_bytes, progress) {

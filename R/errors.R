@@ -38,6 +38,7 @@ core_error_record <- function(kind, file = "", message, line = NA_real_, column 
 }
 
 core_error_classes <- c(
+  input = "parairline_input_error",
   parse = "parairline_parse_error",
   io = "parairline_io_error",
   worker = "parairline_worker_error",

@@ -27,6 +27,11 @@
 #' @param seed A number; the same seed gives the same files.
 #' @param threads Number of threads; `NULL` means
 #'   [parallelly::availableCores()]. Never more than the number of files.
+#' @param compress `"none"`, or how to compress each file as the airline data
+#'   are published: `"gz"`, `"bz2"` (the ASA 2009 Data Expo files), `"xz"`,
+#'   `"zst"` (files `airOT199001.csv.gz` and so on), or `"zip"` (an archive
+#'   `airOT199001.zip` holding the CSV file and a `readme.html`, like a BTS
+#'   download). A format this build cannot write is an error.
 #' @return Invisibly, a list with `files`, the paths written (chronological),
 #'   and `totals`, the exact answer for [airline_distances()] on those files: a
 #'   data frame with one row per carrier in C-locale order and columns
@@ -43,10 +48,12 @@
 #' readLines(sim$files[1], n = 2)
 #' unlink(dir, recursive = TRUE)
 airontime_simulate <- function(dir, years = 1990, months = 1:12, rows_per_file = 5e5,
-                               seed = 1, threads = NULL) {
+                               seed = 1, threads = NULL,
+                               compress = c("none", "gz", "bz2", "xz", "zst", "zip")) {
   call <- rlang::current_env()
   check_sim_args(dir, years, months, rows_per_file, seed, call = call)
   threads <- check_threads(threads, call = call)
+  compress <- arg_match_input(compress, c("none", "gz", "bz2", "xz", "zst", "zip"), call = call)
 
   dir.create(dir, recursive = TRUE, showWarnings = FALSE)
   if (!dir.exists(dir)) {
@@ -58,9 +65,15 @@ airontime_simulate <- function(dir, years = 1990, months = 1:12, rows_per_file =
                       year = sort(unique(as.integer(years))))
   files <- file.path(dir, sprintf("airOT%04d%02d.csv", grid$year, grid$month))
 
+  compressed <- switch(compress,
+    none = files, zip = sub("\\.csv$", ".zip", files),
+    paste0(files, ".", compress)
+  )
+  format <- c(none = "none", gz = "gzip", bz2 = "bzip2", xz = "xz", zst = "zstd", zip = "zip")[[compress]]
   res <- cpp_sim_write(enc2native(files), grid$year, grid$month,
                        as.double(rows_per_file), as.double(seed),
-                       min(threads, length(files)))
+                       min(threads, length(files)), format, enc2native(compressed))
+  files <- compressed
   if (isTRUE(res$interrupted)) rlang::interrupt()
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
 

@@ -77,6 +77,15 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_supported_formats
+std::vector<std::string> cpp_supported_formats();
+RcppExport SEXP _parairline_cpp_supported_formats() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_supported_formats());
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_plan
 Rcpp::List cpp_plan(std::vector<std::string> files, std::string by, std::string value, double chunk_bytes);
 RcppExport SEXP _parairline_cpp_plan(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP chunk_bytesSEXP) {
@@ -118,8 +127,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_sim_write
-Rcpp::List cpp_sim_write(Rcpp::CharacterVector paths, Rcpp::IntegerVector years, Rcpp::IntegerVector months, double rows_per_file, double seed, int threads);
-RcppExport SEXP _parairline_cpp_sim_write(SEXP pathsSEXP, SEXP yearsSEXP, SEXP monthsSEXP, SEXP rows_per_fileSEXP, SEXP seedSEXP, SEXP threadsSEXP) {
+Rcpp::List cpp_sim_write(Rcpp::CharacterVector paths, Rcpp::IntegerVector years, Rcpp::IntegerVector months, double rows_per_file, double seed, int threads, std::string compress, Rcpp::CharacterVector compressed);
+RcppExport SEXP _parairline_cpp_sim_write(SEXP pathsSEXP, SEXP yearsSEXP, SEXP monthsSEXP, SEXP rows_per_fileSEXP, SEXP seedSEXP, SEXP threadsSEXP, SEXP compressSEXP, SEXP compressedSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -129,7 +138,9 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< double >::type rows_per_file(rows_per_fileSEXP);
     Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_sim_write(paths, years, months, rows_per_file, seed, threads));
+    Rcpp::traits::input_parameter< std::string >::type compress(compressSEXP);
+    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type compressed(compressedSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_sim_write(paths, years, months, rows_per_file, seed, threads, compress, compressed));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -156,10 +167,11 @@ static const R_CallMethodDef CallEntries[] = {
     {"_parairline_cpp_demo_auc", (DL_FUNC) &_parairline_cpp_demo_auc, 4},
     {"_parairline_cpp_demo_negate_shared", (DL_FUNC) &_parairline_cpp_demo_negate_shared, 2},
     {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 7},
+    {"_parairline_cpp_supported_formats", (DL_FUNC) &_parairline_cpp_supported_formats, 0},
     {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 4},
     {"_parairline_cpp_run_tasks", (DL_FUNC) &_parairline_cpp_run_tasks, 3},
     {"_parairline_cpp_reduce_frames", (DL_FUNC) &_parairline_cpp_reduce_frames, 3},
-    {"_parairline_cpp_sim_write", (DL_FUNC) &_parairline_cpp_sim_write, 6},
+    {"_parairline_cpp_sim_write", (DL_FUNC) &_parairline_cpp_sim_write, 8},
     {"_parairline_cpp_group_sum_tbb", (DL_FUNC) &_parairline_cpp_group_sum_tbb, 6},
     {NULL, NULL, 0}
 };

@@ -18,7 +18,7 @@
 
 namespace parairline {
 
-// The error record. kind is "parse", "io", "worker", "system" or
+// The error record. kind is "input", "parse", "io", "worker", "system" or
 // "internal"; line and column NA when unknown.
 inline Rcpp::List error_record(const char* kind, const std::string& file, double line, double column,
                                const std::string& text, const std::string& message) {
@@ -45,7 +45,7 @@ inline Rcpp::List error_list(const char* kind, const std::string& message, const
 inline Rcpp::List error_list(const CoreError& e) {
   return protect_r([&] {
     return Rcpp::List::create(Rcpp::Named("error") = error_record(
-                                  e.kind == CoreError::Kind::parse ? "parse" : "io", e.file,
+                                  e.kind == CoreError::Kind::parse ? "parse" : e.kind == CoreError::Kind::input ? "input" : "io", e.file,
                                   e.line > 0 ? static_cast<double>(e.line) : NA_REAL,
                                   e.column > 0 ? static_cast<double>(e.column) : NA_REAL, e.text, e.message));
   });

@@ -30,17 +30,28 @@ inline uint64_t seed_from_double(double x) {
 // Writes one file per (path, year, month) on up to `threads` threads.
 // Returns the per-carrier totals (carriers in table order, R sorts them),
 // `error` (NULL or an error record for abort_core_error()) and `interrupted`.
+// `compress` is "none" or a Format's name; then `compressed` holds the paths
+// the plain files are compressed into (and removed).
 // [[Rcpp::export]]
 Rcpp::List cpp_sim_write(Rcpp::CharacterVector paths, Rcpp::IntegerVector years,
                          Rcpp::IntegerVector months, double rows_per_file, double seed,
-                         int threads) {
+                         int threads, std::string compress, Rcpp::CharacterVector compressed) {
   using namespace parairline;
   if (years.size() != paths.size() || months.size() != paths.size()) {
     return error_list("internal", "`paths`, `years` and `months` must have the same length.");
   }
+  Format format = Format::plain;
+  for (Format f : {Format::gzip, Format::bzip2, Format::xz, Format::zstd, Format::zip}) {
+    if (compress == format_name(f)) format = f;
+  }
   std::vector<SimTask> tasks;
   for (R_xlen_t i = 0; i < paths.size(); ++i) {
-    tasks.push_back({Rcpp::as<std::string>(paths[i]), years[i], months[i]});
+    SimTask t{Rcpp::as<std::string>(paths[i]), years[i], months[i]};
+    if (format != Format::plain) {
+      t.format = format;
+      t.compressed_path = Rcpp::as<std::string>(compressed[i]);
+    }
+    tasks.push_back(t);
   }
 
   const SimResult run = sim_write_files(tasks, static_cast<int64_t>(rows_per_file), seed_from_double(seed), threads,

@@ -17,6 +17,7 @@
 #include "core/check.h"
 #include "core/differential.h"
 #include "core/process_pool.h"
+#include "sim/compress_file.h"
 
 using namespace parairline;
 
@@ -201,6 +202,81 @@ static void test_files() {
   for (std::size_t i = 12; i < corrupt.size() - 8; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
   sum_file(write_file("corrupt.csv.gz", corrupt), "K", "V", 1, err);
   CHECK(err && err.kind == CoreError::Kind::io, "corrupt gzip: " + err.message);
+}
+
+// Every compressed format gives the plain file's exact answer, whole streams
+// concatenated are read whole, and a cut or damaged stream is an io error
+// naming the file and the line reached, never a short sum.
+static void test_formats() {
+  // Random values, so the data compress like real data (block by block).
+  std::mt19937_64 rng(11);
+  std::string body = "K,V\n";
+  for (int i = 0; i < 150000; ++i) {
+    const uint64_t r = rng();
+    body += (r % 7 == 0 ? "\"q,\"\"x\"\"\"" : std::string(1, static_cast<char>('A' + r % 5))) + "," +
+            std::to_string((r >> 8) % 100000) + "." + std::to_string((r >> 32) % 100) + "\n";
+  }
+  const std::string plain = write_file("fmt.csv", body);
+  const std::string head = write_file("fmt-head.csv", body.substr(0, body.find('\n', body.size() / 2) + 1));
+  const std::string tail = write_file("fmt-tail.csv", body.substr(body.find('\n', body.size() / 2) + 1));
+  CoreError want_err, err;
+  const PartialResult want = sum_file(plain, "K", "V", 1 << 16, want_err);
+  CHECK(!want_err && want.size() == 6, "the plain file sums");
+  const std::pair<Format, const char*> formats[] = {
+      {Format::gzip, "gz"}, {Format::bzip2, "bz2"}, {Format::xz, "xz"}, {Format::zstd, "zst"}, {Format::zip, "zip"}};
+  for (const auto& f : formats) {
+    if (!format_unsupported(f.first).empty()) {
+      std::printf("skipping %s: not in this build\n", f.second);
+      continue;
+    }
+    const std::string name = std::string("fmt.csv.") + f.second;
+    const std::string path = tmp_dir + "/" + name;
+    CHECK(compress_file(plain, path, f.first, "fmt.csv").empty(), "compress " + name);
+    CHECK(detect_format(path) == f.first, name + " is recognised by its first bytes");
+    PartialResult got = sum_file(path, "K", "V", 1 << 16, err);
+    CHECK(!err && reference::compare(want, want_err, got, err).empty(), name + " gives the plain file's sums: " + err.message);
+    for (int threads : {0, 2}) {
+      const std::string diff = reference::check_file(path, "K", "V", 4096, threads);
+      CHECK(diff.empty(), name + " differential, threads " + std::to_string(threads) + ": " + diff);
+    }
+    const std::string packed = read_bytes(path);
+    if (f.first != Format::zip) {
+      // Two streams back to back, as pigz, pbzip2, zstd -T or cat make them.
+      const std::string a = tmp_dir + "/a." + f.second, b = tmp_dir + "/b." + f.second;
+      compress_file(head, a, f.first);
+      compress_file(tail, b, f.first);
+      const std::string cat = write_file(std::string("cat.csv.") + f.second, read_bytes(a) + read_bytes(b));
+      got = sum_file(cat, "K", "V", 1 << 16, err);
+      CHECK(!err && reference::compare(want, want_err, got, err).empty(), name + ": concatenated streams are read whole");
+    }
+    // Cut short, and damaged in the middle: an io error with a line.
+    const std::string cut = write_file("cut-" + name, packed.substr(0, packed.size() * 2 / 3));
+    sum_file(cut, "K", "V", 1 << 16, err);
+    // A cut zip has lost its directory: it fails before any line is read.
+    CHECK(err.kind == CoreError::Kind::io && (err.line > 1 || f.first == Format::zip) && err.file.find(cut) == 0,
+          name + " cut short: " + err.message + " line " + std::to_string(err.line));
+    std::string damaged = packed;
+    for (std::size_t i = packed.size() / 2; i < packed.size() / 2 + 64; ++i) damaged[i] = static_cast<char>(damaged[i] ^ 0x5a);
+    sum_file(write_file("damaged-" + name, damaged), "K", "V", 1 << 16, err);
+    // A decoder checks a block's checksum after handing out its bytes (and
+    // while the scan runs on), so damage may first show as a bad row. Either
+    // way an error, never a sum.
+    CHECK(err, name + " damaged: no error");
+  }
+  if (format_unsupported(Format::zip).empty()) {
+    // A member that is not a CSV file is skipped; an archive without one is an error.
+    const std::string zip = tmp_dir + "/notes.zip";
+    compress_file(plain, zip, Format::zip, "notes.txt");
+    sum_file(zip, "K", "V", 1 << 16, err);
+    CHECK(err && err.message.find("no member whose name ends in \".csv\"") != std::string::npos,
+          "a zip without a CSV member: " + err.message);
+    const std::string bad = write_file("bad.csv", "K,V\nA,1\nB,x\n");
+    const std::string badzip = tmp_dir + "/bad.zip";
+    compress_file(bad, badzip, Format::zip, "month.CSV");
+    sum_file(badzip, "K", "V", 1 << 16, err);
+    CHECK(err.kind == CoreError::Kind::parse && err.file == badzip + ":month.CSV" && err.line == 3,
+          "a zip member's error names archive:member and the line: " + err.file);
+  }
 }
 
 // Random CSV-ish bytes from a small alphabet that hits every rule.
@@ -436,6 +512,7 @@ int main(int argc, char** argv) {
   test_locate_stops();
   test_process_pool();
   test_first_failure();
+  test_formats();
   test_random(iterations);
   return report();
 }

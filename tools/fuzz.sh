@@ -34,13 +34,17 @@ mkdir -p "$OUT" tools/fuzz/corpus-work
 # The AVX2 loop carries its own target attribute (src/core/chunk_scan.h), so
 # the harness is built like the package, for baseline x86-64; the run-time
 # CPU check chooses the loop, and `__builtin_cpu_supports(x)=0` forces SSE2.
+# The decompression libraries configure finds (bzip2, xz, zstd, zip).
+FLAGS_OUT=$(PARAIRLINE_PRINT_FLAGS=1 CXX="$CLANGXX" sh configure 2>/dev/null)
+COMPRESS_CPPFLAGS=$(echo "$FLAGS_OUT" | sed -n 's/^CPPFLAGS=//p')
+COMPRESS_LIBS=$(echo "$FLAGS_OUT" | sed -n 's/^LIBS=//p')
 build() {
   isa=$1
   force=""
   [ "$isa" = generic ] && force="-D__builtin_cpu_supports(x)=0"
   "$CLANGXX" -std=c++17 -g -O1 -fno-omit-frame-pointer $force \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Isrc -Itools tools/fuzz/fuzz_chunks.cpp -o "$OUT/fuzz_chunks_$isa" -ltbb -lz
+    $COMPRESS_CPPFLAGS -Isrc -Itools tools/fuzz/fuzz_chunks.cpp -o "$OUT/fuzz_chunks_$isa" -ltbb -lz $COMPRESS_LIBS
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -4,7 +4,7 @@
 # what CI uses), else CRAN through install.packages().
 set -eu
 
-R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly future future.apply progressr processx R.utils withr knitr rmarkdown testthat"
+R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly future future.apply progressr processx R.utils withr knitr rmarkdown testthat roxygen2 pkgbuild"
 
 missing_r_pkgs() {
   Rscript --vanilla -e '
@@ -19,6 +19,13 @@ command -v pandoc >/dev/null 2>&1 || need_sys="$need_sys pandoc"
 command -v qpdf >/dev/null 2>&1 || need_sys="$need_sys qpdf"
 [ -f /usr/include/zlib.h ] || need_sys="$need_sys zlib1g-dev"
 [ -f /usr/include/tbb/task_arena.h ] || need_sys="$need_sys libtbb-dev"
+# The compressed formats besides gzip (configure disables any that is missing).
+[ -f /usr/include/bzlib.h ] || need_sys="$need_sys libbz2-dev"
+[ -f /usr/include/lzma.h ] || need_sys="$need_sys liblzma-dev"
+[ -f /usr/include/zstd.h ] || need_sys="$need_sys libzstd-dev"
+[ -f /usr/include/archive.h ] || need_sys="$need_sys libarchive-dev"
+# The reference backends read .zst files with the zstd program.
+command -v zstd >/dev/null 2>&1 || need_sys="$need_sys zstd"
 # R CMD check runs checkbashisms on configure; Debian ships it in devscripts.
 command -v checkbashisms >/dev/null 2>&1 || need_sys="$need_sys devscripts"
 

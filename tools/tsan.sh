@@ -65,10 +65,14 @@ if "$OUT/canary" > "$OUT/canary.log" 2>&1 || ! grep -q "WARNING: ThreadSanitizer
 fi
 echo "tsan.sh: the deliberate race is reported (good)"
 
+# The decompression libraries configure finds (bzip2, xz, zstd, zip).
+FLAGS_OUT=$(PARAIRLINE_PRINT_FLAGS=1 CXX="$CXX" sh configure 2>/dev/null)
+COMPRESS_CPPFLAGS=$(echo "$FLAGS_OUT" | sed -n 's/^CPPFLAGS=//p')
+COMPRESS_LIBS=$(echo "$FLAGS_OUT" | sed -n 's/^LIBS=//p')
 # shellcheck disable=SC2086
-$CXX $FLAGS -Isrc -Itools tools/core-tests.cpp -o "$OUT/core-tests" -ltbb -lz
+$CXX $FLAGS $COMPRESS_CPPFLAGS -Isrc -Itools tools/core-tests.cpp -o "$OUT/core-tests" -ltbb -lz $COMPRESS_LIBS
 # shellcheck disable=SC2086
-$CXX $FLAGS -DPARAIRLINE_FUZZ_STANDALONE -Isrc -Itools tools/fuzz/fuzz_chunks.cpp -o "$OUT/fuzz-replay" -ltbb -lz
+$CXX $FLAGS $COMPRESS_CPPFLAGS -DPARAIRLINE_FUZZ_STANDALONE -Isrc -Itools tools/fuzz/fuzz_chunks.cpp -o "$OUT/fuzz-replay" -ltbb -lz $COMPRESS_LIBS
 
 status=0
 reports=0

@@ -354,7 +354,7 @@ class ChunkScanner {
   void fail_parse(std::string message, int64_t column, std::string_view text) {
     CoreError& e = out_.error;
     e.kind = CoreError::Kind::parse;
-    e.file = fp_.path;
+    e.file = fp_.name;
     e.offset = rec_start_;
     e.has_offset = true;
     e.column = column;
@@ -447,12 +447,13 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, uint8_t state, s
                       const std::atomic<bool>& stop, std::atomic<uint64_t>* progress, ChunkResult& out) {
   out = ChunkResult();
   const uint64_t start = task.first ? fp.data_begin : task.begin - 1;
-  const uint64_t span = task.last && fp.gz ? uint64_t{1} << 20 : task.end - start;
+  const uint64_t span = task.last && fp.compressed() ? uint64_t{1} << 20 : task.end - start;
   const std::size_t first_read = static_cast<std::size_t>(std::min<uint64_t>(span + 4096, 16u << 20));
   const std::size_t window = std::max<std::size_t>(first_read, 64 * 1024);
   if (buf.size() < window + ChunkScanner::kPad) buf.resize(window + ChunkScanner::kPad);
+  uint64_t last_good = start;  // (decompressed) bytes read whole so far
   try {
-    std::unique_ptr<ByteSource> src = open_source(fp, start);
+    std::unique_ptr<ByteSource> src = open_source(fp, start, fp.compressed());
     uint64_t disk_seen = src->disk_position();
     auto fill = [&](std::size_t at, std::size_t want) {
       const std::size_t got = src->read(buf.data() + at, want);
@@ -464,6 +465,7 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, uint8_t state, s
       return got;
     };
     std::size_t len = fill(0, std::min(buf.size() - ChunkScanner::kPad, first_read));
+    last_good = start + len;
     bool eof = len == 0;
     bool hyp = state == kInsideQuotes;
     if (task.first) {
@@ -511,9 +513,15 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, uint8_t state, s
       const std::size_t got = fill(len, buf.size() - ChunkScanner::kPad - len);
       if (got == 0) eof = true;
       len += got;
+      last_good = base + len;
     }
   } catch (const IoFailure& e) {
-    out.error = io_error(fp.path, e.what());
+    out.error = io_error(fp.name, e.what());
+    if (fp.compressed()) {
+      // How far the stream was read: the error names the line reached.
+      out.error.offset = last_good;
+      out.error.has_offset = true;
+    }
   }
 }
 

@@ -1,12 +1,11 @@
 // Byte sources for the scanner: a byte range of a plain file read with
-// pread() into a reusable buffer, or a gzip stream decompressed by zlib (no
-// temporary file, no whole-file buffer). Also: headers, line numbers.
+// pread() into a reusable buffer, or a compressed stream (decompress.h).
+// Also: how a file is read (FilePlan), its header, line numbers.
 #pragma once
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,20 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "decompress.h"
 #include "error.h"
 
 namespace parairline {
-
-class ByteSource {
- public:
-  virtual ~ByteSource() = default;
-  // Reads up to n bytes; returns 0 at the end. Throws IoFailure.
-  virtual std::size_t read(char* dst, std::size_t n) = 0;
-  // Bytes of the file on disk consumed so far (compressed bytes for gzip).
-  virtual uint64_t disk_position() const = 0;
-  // True if the file is now longer than the plan saw.
-  virtual bool grew() const { return false; }
-};
 
 class FileSource : public ByteSource {
  public:
@@ -73,83 +62,31 @@ class FileSource : public ByteSource {
   uint64_t end_;
 };
 
-class GzSource : public ByteSource {
- public:
-  explicit GzSource(const std::string& path) : path_(path) {
-    gz_ = gzopen(path.c_str(), "rb");
-    if (!gz_) throw IoFailure("Cannot open the gzip file: " + errno_text(errno) + ".");
-    gzbuffer(gz_, 256 * 1024);
-  }
-  ~GzSource() override {
-    if (gz_) gzclose(gz_);
-  }
-  GzSource(const GzSource&) = delete;
-  GzSource& operator=(const GzSource&) = delete;
-
-  std::size_t read(char* dst, std::size_t n) override {
-    n = std::min<std::size_t>(n, 1u << 30);
-    const int r = gzread(gz_, dst, static_cast<unsigned>(n));
-    int code = Z_OK;
-    const char* msg = gzerror(gz_, &code);
-    if (r < 0 || (code != Z_OK && !(code == Z_BUF_ERROR && r > 0))) {
-      throw IoFailure("Corrupt or truncated gzip data (" + zlib_reason(msg) + ").");
-    }
-    return static_cast<std::size_t>(r);
-  }
-  uint64_t disk_position() const override { return static_cast<uint64_t>(gzoffset(gz_)); }
-
-  // Decompresses and drops n bytes.
-  void skip(uint64_t n) {
-    std::vector<char> tmp(64 * 1024);
-    while (n > 0) {
-      const std::size_t got = read(tmp.data(), static_cast<std::size_t>(std::min<uint64_t>(n, tmp.size())));
-      if (got == 0) throw IoFailure("The gzip file is shorter than when reading started.");
-      n -= got;
-    }
-  }
-
- private:
-  // zlib's message starts with "<path>: "; the error names the file already.
-  std::string zlib_reason(const char* msg) const {
-    std::string m = msg && *msg ? msg : "zlib error";
-    const std::string prefix = path_ + ": ";
-    if (m.compare(0, prefix.size(), prefix) == 0 && m.size() > prefix.size()) m.erase(0, prefix.size());
-    return m;
-  }
-
-  std::string path_;
-  gzFile gz_ = nullptr;
-};
-
-inline bool is_gzip_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  unsigned char magic[2] = {0, 0};
-  const ssize_t r = ::pread(fd, magic, 2, 0);
-  ::close(fd);
-  return r == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-}
-
-// How one file is read: where its data starts and which fields we need.
+// How one file (or one member of a zip archive) is read: where its data
+// starts and which fields we need.
 struct FilePlan {
-  std::string path;
-  bool gz = false;
-  uint64_t size = 0;        // bytes on disk
-  uint64_t data_begin = 0;  // first byte after the header line (decompressed offset for gzip)
+  std::string path;         // on disk
+  std::string member;       // zip only: the member read
+  std::string name;         // in messages and `.file`: path, or "path:member"
+  Format format = Format::plain;
+  uint64_t size = 0;        // bytes on disk (a zip member: uncompressed), for progress
+  uint64_t data_begin = 0;  // first byte after the header line (decompressed offset if compressed)
   uint32_t ncols = 0;
   uint32_t key_col = 0;
   uint32_t val_col = 0;
   std::string key_name;
   std::string val_name;
+  bool compressed() const { return format != Format::plain; }
 };
 
-inline std::unique_ptr<ByteSource> open_source(const FilePlan& fp, uint64_t begin) {
-  if (fp.gz) {
-    auto gz = std::make_unique<GzSource>(fp.path);
-    gz->skip(begin);
-    return gz;
-  }
-  return std::make_unique<FileSource>(fp.path, begin, fp.size);
+// The file's bytes from `begin` (decompressed offset if compressed); a
+// compressed stream is decompressed on its own thread when `prefetch`.
+inline std::unique_ptr<ByteSource> open_source(const FilePlan& fp, uint64_t begin, bool prefetch = false) {
+  if (!fp.compressed()) return std::make_unique<FileSource>(fp.path, begin, fp.size);
+  std::unique_ptr<ByteSource> src = open_decompressor(fp.format, fp.path, fp.member);
+  if (prefetch) src = std::make_unique<PrefetchSource>(std::move(src));
+  src->skip(begin);
+  return src;
 }
 
 // Unquotes one field: strips the enclosing quotes and turns "" into ".
@@ -239,8 +176,8 @@ inline std::vector<std::string> read_header(ByteSource& src, uint64_t& data_begi
 // 1-based number of the physical line that starts at byte `offset`, or 0
 // if `stop` was set first.
 inline uint64_t line_at(const FilePlan& fp, uint64_t offset, const std::atomic<bool>& stop) {
-  std::unique_ptr<ByteSource> src =
-      fp.gz ? std::unique_ptr<ByteSource>(new GzSource(fp.path)) : std::unique_ptr<ByteSource>(new FileSource(fp.path, 0, offset));
+  std::unique_ptr<ByteSource> src = fp.compressed() ? open_decompressor(fp.format, fp.path, fp.member)
+                                                    : std::make_unique<FileSource>(fp.path, 0, offset);
   std::vector<char> buf(1 << 20);
   uint64_t pos = 0, lines = 0;
   while (pos < offset) {

@@ -13,7 +13,7 @@ namespace parairline {
 // `offset` is the byte offset where the bad record starts; the caller turns
 // it into a line number (locate_error()) only when it reports the error.
 struct CoreError {
-  enum class Kind : uint8_t { none = 0, parse = 1, io = 2 };
+  enum class Kind : uint8_t { none = 0, parse = 1, io = 2, input = 3 };  // input: unsupported by this build
   Kind kind = Kind::none;
   std::string file;
   uint64_t offset = 0;

@@ -15,7 +15,7 @@ namespace parairline {
 inline void locate_error(const Plan& plan, CoreError& e, const std::atomic<bool>& stop) {
   if (!e.has_offset || e.line != 0) return;
   for (const FilePlan& fp : plan.files) {
-    if (fp.path == e.file) {
+    if (fp.name == e.file) {
       try {
         e.line = line_at(fp, e.offset, stop);
       } catch (const IoFailure&) {

@@ -52,7 +52,7 @@ inline std::vector<std::pair<uint64_t, ChunkResult>> read_frames(const char* p, 
     r.skipped = b.get<uint8_t>() != 0;
     CoreError& e = r.error;
     const uint8_t kind = b.get<uint8_t>();
-    if (kind > 2) throw std::runtime_error("damaged message (error kind)");
+    if (kind > 3) throw std::runtime_error("damaged message (error kind)");
     e.kind = static_cast<CoreError::Kind>(kind);
     e.file = b.get_string();
     e.offset = b.get<uint64_t>();
@@ -74,7 +74,9 @@ inline std::string serialize_plan(const Plan& plan) {
   wire::put<uint64_t>(out, plan.files.size());
   for (const FilePlan& f : plan.files) {
     wire::put_string(out, f.path);
-    wire::put<uint8_t>(out, f.gz);
+    wire::put_string(out, f.member);
+    wire::put_string(out, f.name);
+    wire::put<uint8_t>(out, static_cast<uint8_t>(f.format));
     wire::put<uint64_t>(out, f.size);
     wire::put<uint64_t>(out, f.data_begin);
     wire::put<uint32_t>(out, f.ncols);
@@ -104,7 +106,11 @@ inline Plan deserialize_plan(const char* p, std::size_t n) {
   for (uint64_t i = 0; i < nf; ++i) {
     FilePlan f;
     f.path = in.get_string();
-    f.gz = in.get<uint8_t>() != 0;
+    f.member = in.get_string();
+    f.name = in.get_string();
+    const uint8_t format = in.get<uint8_t>();
+    if (format > static_cast<uint8_t>(Format::zip)) throw std::runtime_error("damaged plan (format)");
+    f.format = static_cast<Format>(format);
     f.size = in.get<uint64_t>();
     f.data_begin = in.get<uint64_t>();
     f.ncols = in.get<uint32_t>();

@@ -21,6 +21,7 @@
 
 #include "core/background.h"
 #include "core/error.h"
+#include "sim/compress_file.h"
 
 namespace parairline {
 
@@ -645,6 +646,8 @@ struct SimTask {
   std::string path;
   int year;
   int month;
+  Format format = Format::plain;  // else `path` is compressed into `compressed_path`
+  std::string compressed_path;
 };
 
 enum class SimStatus { done, failed, stopped };
@@ -765,7 +768,17 @@ inline SimResult sim_write_files(const std::vector<SimTask>& tasks, int64_t rows
   auto body = [&](int) {
     for (std::size_t i; !stop.load() && (i = next.fetch_add(1)) < tasks.size();) {
       std::string message;
-      if (sim_write_file(tasks[i], rows_per_file, seed, stop, totals[i], message) == SimStatus::failed) {
+      SimStatus status = sim_write_file(tasks[i], rows_per_file, seed, stop, totals[i], message);
+      if (status == SimStatus::done && tasks[i].format != Format::plain) {
+        const std::string& path = tasks[i].path;
+        message = compress_file(path, tasks[i].compressed_path, tasks[i].format, path.substr(path.find_last_of('/') + 1));
+        std::remove(path.c_str());
+        if (!message.empty()) {
+          std::remove(tasks[i].compressed_path.c_str());
+          status = SimStatus::failed;
+        }
+      }
+      if (status == SimStatus::failed) {
         std::lock_guard<std::mutex> lock(mutex);
         if (!res.failed) {
           res.failed = true;

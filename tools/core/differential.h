@@ -16,8 +16,7 @@ namespace parairline {
 namespace reference {
 
 inline std::string read_all(const FilePlan& fp) {
-  std::unique_ptr<ByteSource> src = fp.gz ? std::unique_ptr<ByteSource>(new GzSource(fp.path))
-                                          : std::unique_ptr<ByteSource>(new FileSource(fp.path, 0, fp.size));
+  std::unique_ptr<ByteSource> src = open_source(fp, 0);
   std::string out;
   std::vector<char> buf(1 << 16);
   for (std::size_t got; (got = src->read(buf.data(), buf.size())) > 0;) out.append(buf.data(), got);
