@@ -35,6 +35,7 @@ document:
 
 bench: install
 	$(RSCRIPT) --vanilla bench/bench.R
+	$(RSCRIPT) --vanilla bench/formats.R
 
 # The R-free parts on their own, without R: the engine's unit tests, files
 # that change between planning and reading, row counts past 2^31; the demos
@@ -51,6 +52,8 @@ core-test:
 	  $(CXX) $(CORE_CXXFLAGS) $(CORE_CPPFLAGS) tools/$$t.cpp -o $(BUILD)/$$t $(CORE_LIBS) || exit 1; \
 	  printf '%s: ' "$$t"; $(BUILD)/$$t || exit 1; \
 	done
+	$(CXX) $(CORE_CXXFLAGS) -Isrc -Itools tools/formats-missing-test.cpp -o $(BUILD)/formats-missing-test -ltbb -lz
+	@printf 'formats-missing-test: '; $(BUILD)/formats-missing-test
 
 clean:
 	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars

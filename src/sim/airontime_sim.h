@@ -17,6 +17,7 @@
 #include <exception>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/background.h"
@@ -643,6 +644,7 @@ class SimMonth {
 // ---- Writing files --------------------------------------------------------
 
 struct SimTask {
+  SimTask(std::string path_, int year_, int month_) : path(std::move(path_)), year(year_), month(month_) {}
   std::string path;
   int year;
   int month;
