@@ -19,7 +19,10 @@
 #' size. The chunk size is `getOption("parairline.chunk_bytes")` (default 2 MB).
 #' A file listed twice is read and summed twice.
 #'
-#' @param files Paths of CSV files (plain or gzip-compressed).
+#' @param files Paths of CSV files, plain or compressed (gzip, bzip2, xz,
+#'   zstd, or zip archives, whose `.csv` members are read), directories (every
+#'   such file in them) and glob patterns such as `"data/airOT199*.csv"`,
+#'   mixed; each expands in place, sorted.
 #' @param by Name of the key column.
 #' @param value Name of the numeric column to sum.
 #' @param backend One of `"tbb"`, `"fork"`, `"future"`, `"datatable"`, `"base"`.
@@ -45,7 +48,7 @@ csv_group_sum <- function(files, by, value,
 group_sum <- function(files, by, value, backend, threads, progress, call,
                       by_arg = rlang::caller_arg(by), value_arg = rlang::caller_arg(value)) {
   backend <- arg_match_input(backend, backends, call = call)
-  check_files(files, call = call)
+  files <- resolve_files(files, call = call)
   check_column_name(by, by_arg, call = call)
   check_column_name(value, value_arg, call = call)
   threads_given <- threads
@@ -77,30 +80,6 @@ result_frame <- function(key, sum, n, missing, by) {
 }
 
 backends <- c("tbb", "fork", "future", "datatable", "base")
-
-check_files <- function(files, call) {
-  if (!is.character(files)) {
-    abort_input(c("{.arg files} must be a character vector of paths.",
-                  "x" = "Got {.obj_type_friendly {files}}."), call = call)
-  }
-  if (length(files) == 0L) {
-    abort_input("{.arg files} is empty: give at least one CSV file.", call = call)
-  }
-  if (anyNA(files)) {
-    abort_input("{.arg files} must not contain {.val {NA}}.", call = call)
-  }
-  missing <- files[!file.exists(files)]
-  if (length(missing) > 0L) {
-    abort_input(c("{cli::qty(length(missing))}File{?s} not found: {.file {missing}}."),
-                class = "parairline_io_error", call = call)
-  }
-  dirs <- files[dir.exists(files)]
-  if (length(dirs) > 0L) {
-    abort_input(c("{cli::qty(length(dirs))}{?A directory is/Directories are} not a CSV file: {.file {dirs}}."),
-                class = "parairline_io_error", call = call)
-  }
-  invisible(files)
-}
 
 check_column_name <- function(x, arg, call) {
   if (!is.character(x) || length(x) != 1L || is.na(x) || !nzchar(x)) {

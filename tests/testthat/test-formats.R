@@ -97,3 +97,29 @@ test_that("an archive without a CSV member is an error naming it", {
     expect_match(conditionMessage(err), "no member whose name ends in", label = backend)
   }
 })
+
+test_that("directories and globs pick up every CSV file, compressed ones too, sorted", {
+  mixed <- local_mixed_files()
+  writeLines("not data", file.path(mixed$dir, "notes.txt"))
+  sorted <- sort(mixed$files, method = "radix")
+  for (backend in intersect(local_backends(), c("tbb", "datatable"))) {
+    expect_equal(airline_distances(mixed$dir, backend = backend, threads = 2), mixed$want, tolerance = 1e-12)
+    expect_equal(airline_distances(file.path(mixed$dir, "airOT1990*"), backend = backend, threads = 2),
+                 mixed$want, tolerance = 1e-12)
+  }
+  # Mixed with a plain path, in place: the first month twice.
+  twice <- airline_distances(c(mixed$files[1], mixed$dir), threads = 2)
+  once <- airline_distances(mixed$files[1], threads = 2)
+  extra <- once$flights[match(twice$carrier, once$carrier)]
+  extra[is.na(extra)] <- 0
+  expect_identical(twice$flights, mixed$want$flights + extra)
+  expect_identical(parairline:::resolve_files(mixed$dir, call = NULL), sorted)
+  # Nothing found says what was looked for.
+  empty <- withr::local_tempdir()
+  err <- tryCatch(airline_distances(empty), error = identity)
+  expect_s3_class(err, "parairline_io_error")
+  expect_match(conditionMessage(err), "has no CSV file")
+  err <- tryCatch(airline_distances(file.path(empty, "airOT*.csv")), error = identity)
+  expect_s3_class(err, "parairline_io_error")
+  expect_match(conditionMessage(err), "No file matches the pattern")
+})

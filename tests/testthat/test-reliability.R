@@ -351,8 +351,10 @@ test_that("new error messages read well", {
   p <- cpp_plan(rewritten, "K", "V", 4)
   writeBin(charToRaw("K,V\nA,1\nB,200\n"), rewritten)
   longer <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 1L)$frames), 1L)
+  empty_dir <- file.path(dir, "empty")
+  dir.create(empty_dir)
   expect_snapshot(error = TRUE, {
-    csv_group_sum(dir, "K", "V")
+    csv_group_sum(empty_dir, "K", "V")
     csv_group_sum(file.path(dir, "truncated.csv.gz"), "K", "V")
     csv_group_sum(nul, "K", "V")
     csv_group_sum(f("huge.csv", "K,V\nA,1e999\n"), "K", "V")
