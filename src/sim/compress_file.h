@@ -4,22 +4,7 @@
 // simulator and the tests. R-free.
 #pragma once
 
-#include <zlib.h>
-
-#ifdef PARAIRLINE_HAVE_BZIP2
-#include <bzlib.h>
-#endif
-#ifdef PARAIRLINE_HAVE_LZMA
-#include <lzma.h>
-#endif
-#ifdef PARAIRLINE_HAVE_ZSTD
-#include <zstd.h>
-#endif
-#ifdef PARAIRLINE_HAVE_ARCHIVE
-#include <archive.h>
-#include <archive_entry.h>
-#endif
-
+// The libraries' headers come with core/decompress.h.
 #include <cstdio>
 #include <functional>
 #include <string>
