@@ -19,6 +19,14 @@ cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_ISA=${FUZZ_ISA:-both}
 CLANGXX=${CLANGXX:-}
+# Like make test, install what is missing where apt can (a fresh machine
+# lacks the libFuzzer runtime even when clang is there).
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 &&
+   { ! command -v clang++-14 >/dev/null 2>&1 || ! ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; }; then
+  echo "fuzz.sh: apt-get install clang-14 libclang-rt-14-dev"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-14 libclang-rt-14-dev >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang-14 libclang-rt-14-dev >/dev/null 2>&1; } || true
+fi
 if [ -z "$CLANGXX" ]; then
   for c in clang++-14 clang++; do
     if command -v "$c" >/dev/null 2>&1; then CLANGXX=$c; break; fi
