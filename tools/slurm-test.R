@@ -79,6 +79,17 @@ if (mode == "mirai") {
   t <- system.time(res <- airline_distances(files, backend = "future", threads = 1))[["elapsed"]]
   check(identical(res, tbb), "mirai result differs from tbb")
   say("mirai: %d files in %.2f s, identical to tbb: %s", length(files), t, identical(res, tbb))
+  # What one future costs on warm workers: mirai's daemons against
+  # multisession's background sessions.
+  overhead_ms <- function() {
+    value(future(NULL, seed = NULL))
+    1000 * median(replicate(20, system.time(value(future(NULL, seed = NULL)))[["elapsed"]]))
+  }
+  o_mirai <- overhead_ms()
+  plan(multisession, workers = 2)
+  o_ms <- overhead_ms()
+  say("one empty future: %.1f ms on mirai_multisession, %.1f ms on multisession (future %s, future.mirai %s)",
+      o_mirai, o_ms, packageVersion("future"), packageVersion("future.mirai"))
   plan(sequential)
   say("slurm-test: mirai ok 0")
   quit(status = 0)
