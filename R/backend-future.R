@@ -95,6 +95,7 @@ run_future_groups <- function(job, groups, threads, progress, call) {
   total <- sum(group_bytes)
   tick <- progress_bytes(progress)
   in_flight <- as.integer(min(n, future::nbrOfWorkers()))
+  in_session <- inherits(future::plan("next"), "uniprocess")
   running <- list()
   next_group <- 1L
   done_bytes <- 0
@@ -108,10 +109,12 @@ run_future_groups <- function(job, groups, threads, progress, call) {
       # Recorded before it is started, so that a Ctrl-C during the start (a
       # batch job just submitted) leaves nothing the exit handler cannot
       # cancel; the start itself is not interrupted halfway. Starting does not
-      # block: a future is only made when a worker is free.
+      # block: a future is only made when a worker is free. Under
+      # plan(sequential) run() sums the whole group here, which must stay
+      # interruptible.
       f <- launch_group(job, groups[[next_group]], threads)
       running[[as.character(next_group)]] <- f
-      suspendInterrupts(future::run(f))
+      if (in_session) future::run(f) else suspendInterrupts(future::run(f))
       next_group <- next_group + 1L
     }
     finished <- names(running)[vapply(running, future::resolved, TRUE)]
