@@ -83,3 +83,15 @@ faults: install
 # libFuzzer, differential (chunked vs whole-file parse), for FUZZ_SECONDS.
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz.sh
+
+# The cluster paths, run for real (slow, root on Debian; not part of `make test`):
+# a one-node Slurm cluster of its own for the future backend, and the
+# lecture's AUC example as 2 MPI ranks.
+.PHONY: slurm-test mpi-demo
+slurm-test:
+	@sh tools/install-deps.sh cluster
+	@bash tools/slurm-test.sh
+
+mpi-demo:
+	@sh tools/install-deps.sh mpi
+	@sh tools/mpi-demo.sh

@@ -95,13 +95,26 @@ run_future_groups <- function(job, groups, threads, progress, call) {
   total <- sum(group_bytes)
   tick <- progress_bytes(progress)
   in_flight <- as.integer(min(n, future::nbrOfWorkers()))
+  in_session <- inherits(future::plan("next"), "uniprocess")
   running <- list()
   next_group <- 1L
   done_bytes <- 0
+  # Whatever ends the loop early (Ctrl-C, an error in one group) must not
+  # leave the other groups running or queued: on a batch scheduler they would
+  # hold their place in the queue and then run for nobody.
+  on.exit(cancel_futures(running), add = TRUE)
   if (!is.null(tick)) tick(0, total)
   while (next_group <= n || length(running) > 0L) {
     while (length(running) < in_flight && next_group <= n) {
-      running[[as.character(next_group)]] <- launch_group(job, groups[[next_group]], threads)
+      # Recorded before it is started, so that a Ctrl-C during the start (a
+      # batch job just submitted) leaves nothing the exit handler cannot
+      # cancel; the start itself is not interrupted halfway. Starting does not
+      # block: a future is only made when a worker is free. Under
+      # plan(sequential) run() sums the whole group here, which must stay
+      # interruptible.
+      f <- launch_group(job, groups[[next_group]], threads)
+      running[[as.character(next_group)]] <- f
+      if (in_session) future::run(f) else suspendInterrupts(future::run(f))
       next_group <- next_group + 1L
     }
     finished <- names(running)[vapply(running, future::resolved, TRUE)]
@@ -117,15 +130,39 @@ run_future_groups <- function(job, groups, threads, progress, call) {
   frames
 }
 
+# Cancels futures that are still out, as far as their kind of future allows.
+# future (>= 1.40) has cancel(), which future.mirai and others implement.
+# Older ones do not: for batchtools futures we kill the batch jobs ourselves
+# (scancel on Slurm, through batchtools, which made them) and remove their
+# registries; other futures are left to finish and their values dropped.
+cancel_futures <- function(futures) {
+  for (f in futures) try(cancel_future(f), silent = TRUE)
+}
+
+cancel_future <- function(f) {
+  if (inherits(f, "BatchtoolsFuture")) {
+    reg <- f$config$reg
+    if (is.null(reg$file.dir)) return(invisible())
+    # batchtools is loaded: it made this future.
+    kill_jobs <- get("killJobs", envir = asNamespace("batchtools"))
+    suppressMessages(kill_jobs(reg = reg))
+    unlink(reg$file.dir, recursive = TRUE)
+    return(invisible())
+  }
+  cancel <- get0("cancel", envir = asNamespace("future"), mode = "function", inherits = FALSE)
+  if (!is.null(cancel)) cancel(f)
+  invisible()
+}
+
 # The future's only globals are these values and `run_group`, a function of
 # this namespace: it travels as a reference to the package, which the worker
-# loads.
+# loads. It is made lazy: the caller starts it once it has recorded it.
 launch_group <- function(job, ids, threads) {
   future::future(
     quote(run_group(plan_raw, ids, paths, threads)), substitute = FALSE,
     globals = list(run_group = run_group, plan_raw = job$plan, ids = ids,
                    paths = unique(job$paths[job$task_file[ids + 1]]), threads = threads),
-    packages = "parairline", seed = NULL, lazy = FALSE, label = "parairline"
+    packages = "parairline", seed = NULL, lazy = TRUE, label = "parairline"
   )
 }
 

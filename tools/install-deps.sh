@@ -4,6 +4,65 @@
 # what CI uses), else CRAN through install.packages().
 set -eu
 
+# `install-deps.sh cluster` and `install-deps.sh mpi`: what `make slurm-test`
+# and `make mpi-demo` need on top of the rest, never installed by `make test`.
+# cluster: munge and Slurm's daemons and client, future.batchtools (Debian),
+#   and future.mirai from CRAN into a library of its own, PARAIRLINE_MIRAI_LIB
+#   (it needs a newer future than Debian's, which must not shadow the
+#   system's for everything else).
+# mpi: Open MPI and Rmpi (Debian).
+EXTRA=${1:-}
+case "$EXTRA" in
+  ""|cluster|mpi) ;;
+  *) echo "usage: install-deps.sh [cluster|mpi]" >&2; exit 2 ;;
+esac
+PARAIRLINE_MIRAI_LIB=${PARAIRLINE_MIRAI_LIB:-/usr/local/lib/R/parairline-mirai}
+
+install_extras() {
+  case "$EXTRA" in
+    cluster)
+      extra_debs="munge slurmctld slurmd slurm-client r-cran-batchtools r-cran-future.batchtools"
+      extra_cmds="munged slurmctld slurmd sbatch" ;;
+    mpi)
+      extra_debs="openmpi-bin libopenmpi-dev r-cran-rmpi"
+      extra_cmds="mpirun" ;;
+    *) return 0 ;;
+  esac
+  need=""
+  for c in $extra_cmds; do command -v "$c" >/dev/null 2>&1 || need=yes; done
+  for p in $extra_debs; do
+    case "$p" in r-cran-*) dpkg -s "$p" >/dev/null 2>&1 || need=yes ;; esac
+  done
+  if [ -n "$need" ]; then
+    on_debian_as_root || { echo "install-deps: please install: $extra_debs"; exit 1; }
+    echo "install-deps: apt-get install $extra_debs"
+    # Installing a daemon's package starts its service on a system that runs
+    # services; ours are started by the test with their own configuration.
+    # A policy-rc.d of our own stops that for the install, and only then.
+    own_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=yes
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || true
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $extra_debs >/dev/null 2>&1 || apt_status=$?
+    [ -z "$own_policy" ] || rm -f /usr/sbin/policy-rc.d
+    [ "${apt_status:-0}" = 0 ] || { echo "install-deps: apt-get install failed"; exit 1; }
+  fi
+  if [ "$EXTRA" = cluster ] && [ ! -d "$PARAIRLINE_MIRAI_LIB/future.mirai" ]; then
+    echo "install-deps: future.mirai from CRAN into $PARAIRLINE_MIRAI_LIB"
+    mkdir -p "$PARAIRLINE_MIRAI_LIB"
+    LIB="$PARAIRLINE_MIRAI_LIB" Rscript --vanilla -e '
+      lib <- Sys.getenv("LIB")
+      install.packages("future.mirai", lib = lib, repos = "https://cloud.r-project.org")
+      if (!requireNamespace("future.mirai", lib.loc = lib, quietly = TRUE))
+        stop("could not install future.mirai")' ||
+      echo "install-deps: future.mirai could not be installed; make slurm-test runs without it"
+  fi
+  echo "install-deps: $EXTRA done"
+}
+
 R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly future future.apply progressr processx R.utils withr knitr rmarkdown testthat roxygen2 pkgbuild"
 
 missing_r_pkgs() {
@@ -40,6 +99,7 @@ fi
 
 if [ -z "$missing" ] && [ -z "$need_sys" ]; then
   echo "install-deps: everything is installed"
+  install_extras
   exit 0
 fi
 
@@ -72,3 +132,4 @@ if [ -n "$missing" ]; then
     if (length(left)) stop("could not install: ", paste(left, collapse = ", "))'
 fi
 echo "install-deps: done"
+install_extras
