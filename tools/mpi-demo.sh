@@ -10,14 +10,7 @@ tmp=$(mktemp -d /tmp/parairline-mpi.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-lib=${PARAIRLINE_LIB:-}
-if [ -z "$lib" ]; then
-  lib=$tmp/lib
-  mkdir -p "$lib"
-  echo "mpi-demo: installing parairline into $lib"
-  R CMD INSTALL --preclean --no-multiarch -l "$lib" . >"$tmp/install.log" 2>&1 ||
-    { tail -n 30 "$tmp/install.log"; exit 1; }
-fi
+lib=$(sh tools/temp-install.sh "$tmp" "$tmp/install.log" mpi-demo) || exit 1
 
 # Open MPI refuses root unless told; --oversubscribe lets 2 ranks share
 # fewer free cores.

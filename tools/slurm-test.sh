@@ -37,14 +37,7 @@ trap 'exit 130' INT TERM
 slurm_up "$dir"
 export PARAIRLINE_SLURM_DIR=$dir
 
-lib=${PARAIRLINE_LIB:-}
-if [ -z "$lib" ]; then
-  lib=$dir/lib
-  mkdir -p "$lib"
-  echo "slurm-test: installing parairline into $lib"
-  R CMD INSTALL --preclean --no-multiarch -l "$lib" . >"$dir/log/install.log" 2>&1 ||
-    { tail -n 30 "$dir/log/install.log"; exit 1; }
-fi
+lib=$(sh tools/temp-install.sh "$dir" "$dir/log/install.log" slurm-test) || exit 1
 export R_LIBS=$lib${R_LIBS:+:$R_LIBS}
 
 cd "$dir/shared"
