@@ -164,8 +164,6 @@ class Round {
     const CollectEnd end = pool.collect(out_, poll_tick, fork_slice_ms);
     if (end == CollectEnd::done) {
       for (std::size_t w = 0; w < out_.size(); ++w) decode(w, true);
-      std::vector<WorkerExit> exits;
-      pool.reap(exits, {}, fork_slice_ms);  // all reaped already: collect saw every exit
     }
     outcome.faults = pool.faults();
     for (std::size_t w = 0; w < damage_.size(); ++w) {

@@ -153,7 +153,7 @@ constexpr int child_exception_status = 125;
 
 // How collect() ended.
 enum class CollectEnd {
-  done,     // every pipe reached EOF
+  done,     // every pipe reached EOF and every child was reaped
   stopped,  // tick() returned false; every child has been terminated
   fault     // a child died abnormally; every child has been terminated
 };
@@ -203,7 +203,8 @@ class ProcessPool {
   // True once worker w's pipe has reached EOF.
   bool closed(int w) const { return children_.at(static_cast<std::size_t>(w)).read_fd < 0; }
 
-  // Reads every child's pipe into out[i] until all have reached EOF. Reads
+  // Reads every child's pipe into out[i] until all have reached EOF and
+  // every child is reaped (exits() then says how each ended). Reads
   // continuously, so a child may write more than a pipe buffer. A child whose
   // pipe ends is reaped at once: if it died abnormally, the others are
   // terminated and collect returns `fault`. Calls tick() about every slice_ms;
@@ -253,33 +254,6 @@ class ProcessPool {
         next_tick = Clock::now() + slice;
       }
     }
-  }
-
-  // Waits for every child and closes the pipes, in slices, calling tick()
-  // about every slice_ms; if it returns false the children are terminated
-  // and reap returns false.
-  bool reap(std::vector<WorkerExit>& out, const Tick& tick, int slice_ms = 50) {
-    const auto slice = std::chrono::milliseconds(std::max(1, slice_ms));
-    auto next_tick = Clock::now() + slice;
-    long nap_us = 50;  // children usually exit right after their pipe closes
-    for (;;) {
-      bool all = true;
-      for (Child& c : children_) all = try_reap(c) && all;
-      if (all) break;
-      if (Clock::now() >= next_tick) {
-        if (tick && !tick()) {
-          terminate();
-          out = exits();
-          return false;
-        }
-        next_tick = Clock::now() + slice;
-      }
-      nap(nap_us);
-      nap_us = std::min(nap_us * 2, std::min(5000L, 1000L * static_cast<long>(slice.count())));
-    }
-    close_pipes();
-    out = exits();
-    return true;
   }
 
   // SIGTERM to every live child, up to grace_ms for them to go, then SIGKILL

@@ -111,11 +111,10 @@ inline ProcessRun run_processes(int workers, const ProcessPool::Body& body, cons
   ProcessPool pool(workers, body);
   if (started) started();
   const CollectEnd end = pool.collect(run.out, tick, background_slice_ms);
-  const bool reaped = end == CollectEnd::done && pool.reap(run.exits, tick, background_slice_ms);
+  run.exits = pool.exits();
   // A worker that failed is reported at once, even if Ctrl-C came too.
   for (const std::string& fault : pool.faults()) run.status.fail("worker", fault);
-  run.status.interrupted = run.status.errors.empty() && !reaped;
-  if (run.exits.empty()) run.exits = pool.exits();
+  run.status.interrupted = run.status.errors.empty() && end != CollectEnd::done;
   return run;
 }
 
