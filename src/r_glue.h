@@ -93,15 +93,7 @@ inline Rcpp::List result_list(const PartialResult& r) {
 
 // What went wrong in a helper thread, as an error record.
 inline Rcpp::List exception_list(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::bad_alloc&) {
-    return error_list("system", "Out of memory.");
-  } catch (const std::exception& x) {
-    return error_list("system", std::string("The engine failed: ") + x.what() + ".");
-  } catch (...) {
-    return error_list("system", "The engine failed with an unknown exception.");
-  }
+  return error_list("system", "The engine failed: " + exception_text(e) + ".");
 }
 
 // Runs work(stop) on a helper thread while this, the main R thread, calls

@@ -12,6 +12,8 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <new>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,19 @@ struct BackgroundOutcome {
   std::exception_ptr tick_error;
   bool ok() const { return !interrupted && !error && !tick_error; }
 };
+
+// The text of an exception a background run caught, for a message.
+inline std::string exception_text(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::bad_alloc&) {
+    return "out of memory";
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception in a worker thread";
+  }
+}
 
 // Runs body(w) for w in [0, workers) on fresh threads released together (so
 // they really overlap), while this thread waits in slices calling tick().

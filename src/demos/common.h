@@ -32,17 +32,6 @@ struct DemoStatus {
   }
 };
 
-// The text of an exception a background run caught.
-inline std::string exception_text(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception in a worker thread";
-  }
-}
-
 // Runs body(w) on `workers` threads (run_in_background()) and records how
 // that ended in `status`.
 inline void run_demo_threads(int workers, const std::function<void(int)>& body, std::atomic<bool>& stop,

@@ -796,13 +796,7 @@ inline SimResult sim_write_files(const std::vector<SimTask>& tasks, int64_t rows
   res.interrupted = outcome.interrupted;
   if (outcome.error && !res.failed) {
     res.failed = true;
-    try {
-      std::rethrow_exception(outcome.error);
-    } catch (const std::exception& e) {
-      res.error = {"system", "", std::string("The simulator's threads failed: ") + e.what()};
-    } catch (...) {
-      res.error = {"system", "", "The simulator's threads failed."};
-    }
+    res.error = {"system", "", "The simulator's threads failed: " + exception_text(outcome.error) + "."};
   }
   for (const SimTotals& t : totals) res.totals.merge(t);
   return res;

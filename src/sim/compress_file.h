@@ -181,6 +181,7 @@ inline std::string compress_file(const std::string& in, const std::string& out, 
     }
 #endif
     default:
+      (void)member;  // only zip names its member
       return "Not a compressed format.";
   }
 }
