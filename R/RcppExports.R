@@ -17,16 +17,20 @@ cpp_demo_negate_shared <- function(x, workers) {
     .Call(`_parairline_cpp_demo_negate_shared`, x, workers)
 }
 
-cpp_group_sum_fork <- function(files, by, value, workers, rescan_threads, chunk_bytes, progress) {
-    .Call(`_parairline_cpp_group_sum_fork`, files, by, value, workers, rescan_threads, chunk_bytes, progress)
+cpp_summarise_fork <- function(files, query, workers, rescan_threads, chunk_bytes, progress) {
+    .Call(`_parairline_cpp_summarise_fork`, files, query, workers, rescan_threads, chunk_bytes, progress)
 }
 
 cpp_supported_formats <- function() {
     .Call(`_parairline_cpp_supported_formats`)
 }
 
-cpp_plan <- function(files, by, value, chunk_bytes) {
-    .Call(`_parairline_cpp_plan`, files, by, value, chunk_bytes)
+cpp_header <- function(path) {
+    .Call(`_parairline_cpp_header`, path)
+}
+
+cpp_plan <- function(files, query, chunk_bytes) {
+    .Call(`_parairline_cpp_plan`, files, query, chunk_bytes)
 }
 
 cpp_run_tasks <- function(plan_raw, ids, threads) {
@@ -41,7 +45,7 @@ cpp_sim_write <- function(paths, years, months, rows_per_file, seed, threads, co
     .Call(`_parairline_cpp_sim_write`, paths, years, months, rows_per_file, seed, threads, compress, compressed)
 }
 
-cpp_group_sum_tbb <- function(files, by, value, threads, chunk_bytes, progress) {
-    .Call(`_parairline_cpp_group_sum_tbb`, files, by, value, threads, chunk_bytes, progress)
+cpp_summarise_tbb <- function(files, query, threads, chunk_bytes, progress) {
+    .Call(`_parairline_cpp_summarise_tbb`, files, query, threads, chunk_bytes, progress)
 }
 

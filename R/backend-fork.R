@@ -29,7 +29,7 @@
 #' for: no child process, pipe or shared mapping outlives it.
 NULL
 
-group_sum_fork <- function(files, by, value, threads, progress, call) {
+summary_fork <- function(files, query, threads, progress, call) {
   if (.Platform$OS.type == "windows") {
     abort_input(c(
       "The {.val fork} backend needs {.code fork()}, which Windows does not have.",
@@ -37,7 +37,7 @@ group_sum_fork <- function(files, by, value, threads, progress, call) {
     ), call = call)
   }
   warn_if_fork_unsafe(call)
-  res <- cpp_group_sum_fork(path.expand(files), by, value, threads, tbb_threads_here(threads), chunk_bytes_option(call),
+  res <- cpp_summarise_fork(path.expand(files), query, threads, tbb_threads_here(threads), chunk_bytes_option(call),
                             progress_bytes(progress))
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
   res

@@ -12,9 +12,9 @@
 future_groups_per_worker <- 4L
 future_group_min_bytes <- 64 * 1024^2
 
-group_sum_future <- function(files, by, value, threads, progress, call) {
+summary_future <- function(files, query, threads, progress, call) {
   check_future_installed(call)
-  job <- future_job(files, by, value, call)
+  job <- future_job(files, query, call)
   run_future_job(job, threads, progress, call)
 }
 
@@ -25,10 +25,10 @@ check_future_installed <- function(call) {
 
 # Plans the tasks here, reading only the files' headers. Paths become
 # absolute, as a worker's working directory is not ours.
-future_job <- function(files, by, value, call) {
+future_job <- function(files, query, call) {
   given <- path.expand(files)
   paths <- absolute_paths(given)
-  p <- cpp_plan(paths, by, value, chunk_bytes_option(call))
+  p <- cpp_plan(paths, query, chunk_bytes_option(call))
   if (!is.null(p$error)) abort_core_error(given_path(p$error, paths, given), call = call)
   c(p, list(paths = paths, given = given))
 }

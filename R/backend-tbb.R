@@ -1,5 +1,5 @@
-group_sum_tbb <- function(files, by, value, threads, progress, call) {
-  res <- cpp_group_sum_tbb(path.expand(files), by, value, tbb_threads_here(threads), chunk_bytes_option(call),
+summary_tbb <- function(files, query, threads, progress, call) {
+  res <- cpp_summarise_tbb(path.expand(files), query, tbb_threads_here(threads), chunk_bytes_option(call),
                            progress_bytes(progress))
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
   res

@@ -60,20 +60,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_group_sum_fork
-Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers, int rescan_threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _parairline_cpp_group_sum_fork(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP workersSEXP, SEXP rescan_threadsSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
+// cpp_summarise_fork
+Rcpp::List cpp_summarise_fork(std::vector<std::string> files, SEXP query, int workers, int rescan_threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _parairline_cpp_summarise_fork(SEXP filesSEXP, SEXP querySEXP, SEXP workersSEXP, SEXP rescan_threadsSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< std::vector<std::string> >::type files(filesSEXP);
-    Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
-    Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type query(querySEXP);
     Rcpp::traits::input_parameter< int >::type workers(workersSEXP);
     Rcpp::traits::input_parameter< int >::type rescan_threads(rescan_threadsSEXP);
     Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_fork(files, by, value, workers, rescan_threads, chunk_bytes, progress));
+    rcpp_result_gen = Rcpp::wrap(cpp_summarise_fork(files, query, workers, rescan_threads, chunk_bytes, progress));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -86,17 +85,26 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_header
+Rcpp::List cpp_header(std::string path);
+RcppExport SEXP _parairline_cpp_header(SEXP pathSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type path(pathSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_header(path));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_plan
-Rcpp::List cpp_plan(std::vector<std::string> files, std::string by, std::string value, double chunk_bytes);
-RcppExport SEXP _parairline_cpp_plan(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP chunk_bytesSEXP) {
+Rcpp::List cpp_plan(std::vector<std::string> files, SEXP query, double chunk_bytes);
+RcppExport SEXP _parairline_cpp_plan(SEXP filesSEXP, SEXP querySEXP, SEXP chunk_bytesSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< std::vector<std::string> >::type files(filesSEXP);
-    Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
-    Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type query(querySEXP);
     Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_plan(files, by, value, chunk_bytes));
+    rcpp_result_gen = Rcpp::wrap(cpp_plan(files, query, chunk_bytes));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -144,19 +152,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_group_sum_tbb
-Rcpp::List cpp_group_sum_tbb(std::vector<std::string> files, std::string by, std::string value, int threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
-RcppExport SEXP _parairline_cpp_group_sum_tbb(SEXP filesSEXP, SEXP bySEXP, SEXP valueSEXP, SEXP threadsSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
+// cpp_summarise_tbb
+Rcpp::List cpp_summarise_tbb(std::vector<std::string> files, SEXP query, int threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress);
+RcppExport SEXP _parairline_cpp_summarise_tbb(SEXP filesSEXP, SEXP querySEXP, SEXP threadsSEXP, SEXP chunk_bytesSEXP, SEXP progressSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< std::vector<std::string> >::type files(filesSEXP);
-    Rcpp::traits::input_parameter< std::string >::type by(bySEXP);
-    Rcpp::traits::input_parameter< std::string >::type value(valueSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type query(querySEXP);
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
     Rcpp::traits::input_parameter< double >::type chunk_bytes(chunk_bytesSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::Function> >::type progress(progressSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_group_sum_tbb(files, by, value, threads, chunk_bytes, progress));
+    rcpp_result_gen = Rcpp::wrap(cpp_summarise_tbb(files, query, threads, chunk_bytes, progress));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -166,13 +173,14 @@ static const R_CallMethodDef CallEntries[] = {
     {"_parairline_cpp_demo_summer", (DL_FUNC) &_parairline_cpp_demo_summer, 4},
     {"_parairline_cpp_demo_auc", (DL_FUNC) &_parairline_cpp_demo_auc, 4},
     {"_parairline_cpp_demo_negate_shared", (DL_FUNC) &_parairline_cpp_demo_negate_shared, 2},
-    {"_parairline_cpp_group_sum_fork", (DL_FUNC) &_parairline_cpp_group_sum_fork, 7},
+    {"_parairline_cpp_summarise_fork", (DL_FUNC) &_parairline_cpp_summarise_fork, 6},
     {"_parairline_cpp_supported_formats", (DL_FUNC) &_parairline_cpp_supported_formats, 0},
-    {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 4},
+    {"_parairline_cpp_header", (DL_FUNC) &_parairline_cpp_header, 1},
+    {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 3},
     {"_parairline_cpp_run_tasks", (DL_FUNC) &_parairline_cpp_run_tasks, 3},
     {"_parairline_cpp_reduce_frames", (DL_FUNC) &_parairline_cpp_reduce_frames, 3},
     {"_parairline_cpp_sim_write", (DL_FUNC) &_parairline_cpp_sim_write, 8},
-    {"_parairline_cpp_group_sum_tbb", (DL_FUNC) &_parairline_cpp_group_sum_tbb, 6},
+    {"_parairline_cpp_summarise_tbb", (DL_FUNC) &_parairline_cpp_summarise_tbb, 5},
     {NULL, NULL, 0}
 };
 

@@ -9,7 +9,7 @@
 
 #include "core/fork_runner.h"
 #include "core/tbb_runner.h"
-#include "r_glue.h"
+#include "summary_r.h"
 
 using namespace parairline;
 
@@ -26,13 +26,16 @@ std::string fault_message(const std::vector<std::string>& faults) {
 // `rescan_threads`: the TBB threads for the chunks to re-scan here (1 in a
 // forked child, where TBB must not run).
 // [[Rcpp::export]]
-Rcpp::List cpp_group_sum_fork(std::vector<std::string> files, std::string by, std::string value, int workers,
-                              int rescan_threads, double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress) {
+Rcpp::List cpp_summarise_fork(std::vector<std::string> files, SEXP query, int workers, int rescan_threads,
+                              double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress) {
   if (!fork_available) {
     return error_list("system", "The fork backend needs fork(), which this system does not have; use backend = \"tbb\".");
   }
+  Query q;
+  Rcpp::List bad;
+  if (!read_query(query, q, bad)) return bad;
   Plan plan;
-  if (CoreError e = make_plan(files, by, value, static_cast<uint64_t>(chunk_bytes), plan)) return error_list(e);
+  if (CoreError e = make_plan(files, std::move(q), static_cast<uint64_t>(chunk_bytes), plan)) return error_list(e);
   ChainReducer reducer(plan);
   std::atomic<uint64_t> done{0};
   const std::function<void()> draw = progress_draw(progress, done, plan.total_bytes);

@@ -3,14 +3,17 @@
 // returned frames here. Damaged input from a worker is a worker error.
 #include "core/messages.h"
 #include "core/tbb_runner.h"
-#include "r_glue.h"
+#include "summary_r.h"
 
 using namespace parairline;
 
 // [[Rcpp::export]]
-Rcpp::List cpp_plan(std::vector<std::string> files, std::string by, std::string value, double chunk_bytes) {
+Rcpp::List cpp_plan(std::vector<std::string> files, SEXP query, double chunk_bytes) {
+  Query q;
+  Rcpp::List bad;
+  if (!read_query(query, q, bad)) return bad;
   Plan plan;
-  if (CoreError e = make_plan(files, by, value, static_cast<uint64_t>(chunk_bytes), plan)) return error_list(e);
+  if (CoreError e = make_plan(files, std::move(q), static_cast<uint64_t>(chunk_bytes), plan)) return error_list(e);
   const std::string bytes = serialize_plan(plan);
   Rcpp::RawVector raw(bytes.size());
   std::copy(bytes.begin(), bytes.end(), reinterpret_cast<char*>(RAW(raw)));

@@ -1,5 +1,5 @@
 // What the Rcpp glue files share: the one error record R's
-// abort_core_error() reads, engine results as R lists, and running engine
+// abort_core_error() reads, and running engine
 // work off the main R thread while it draws progress and polls Ctrl-C.
 #pragma once
 
@@ -75,22 +75,6 @@ inline cetype_t key_encoding(const std::string& k) {
   return CE_NATIVE;
 }
 
-inline Rcpp::List result_list(const PartialResult& r) {
-  const R_xlen_t n = static_cast<R_xlen_t>(r.size());
-  Rcpp::CharacterVector key(n);
-  Rcpp::NumericVector sum(n), count(n), missing(n);
-  for (R_xlen_t i = 0; i < n; ++i) {
-    const std::string& k = r.key(static_cast<std::size_t>(i));
-    key[i] = Rf_mkCharLenCE(k.data(), static_cast<int>(k.size()), key_encoding(k));
-    const Group& g = r.group(static_cast<std::size_t>(i));
-    sum[i] = g.sum.to_double();
-    count[i] = static_cast<double>(g.n);
-    missing[i] = static_cast<double>(g.missing);
-  }
-  return Rcpp::List::create(Rcpp::Named("key") = key, Rcpp::Named("sum") = sum, Rcpp::Named("n") = count,
-                            Rcpp::Named("missing") = missing);
-}
-
 // What went wrong in a helper thread, as an error record.
 inline Rcpp::List exception_list(const std::exception_ptr& e) {
   return error_list("system", "The engine failed: " + exception_text(e) + ".");
@@ -115,22 +99,6 @@ inline SEXP run_off_main(const std::function<void(const std::atomic<bool>&)>& wo
   if (outcome.interrupted) throw Rcpp::internal::InterruptedException();
   if (outcome.error) return exception_list(outcome.error);
   return R_NilValue;
-}
-
-// What a finished run returns to R: the first error (located to its line;
-// Ctrl-C works meanwhile), else the totals. `completed` is false if the run
-// ended before every chunk.
-inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, bool completed = true) {
-  if (reducer.has_error()) {
-    CoreError e = reducer.error();
-    SEXP failed = run_off_main([&](const std::atomic<bool>& stop) { locate_error(plan, e, stop); });
-    if (failed != R_NilValue) return failed;
-    return error_list(e);
-  }
-  if (!completed || !reducer.complete()) {
-    return error_list("internal", "Not every chunk of the input was summed (a bug in parairline; please report it).");
-  }
-  return protect_r([&] { return result_list(reducer.total()); });
 }
 
 // A draw() that reports bytes done to an R progress callback (or nothing).

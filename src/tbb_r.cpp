@@ -2,15 +2,18 @@
 // work runs on helper threads while this (the main R) thread draws progress
 // and polls Ctrl-C.
 #include "core/tbb_runner.h"
-#include "r_glue.h"
+#include "summary_r.h"
 
 using namespace parairline;
 
 // [[Rcpp::export]]
-Rcpp::List cpp_group_sum_tbb(std::vector<std::string> files, std::string by, std::string value, int threads,
-                             double chunk_bytes, Rcpp::Nullable<Rcpp::Function> progress) {
+Rcpp::List cpp_summarise_tbb(std::vector<std::string> files, SEXP query, int threads, double chunk_bytes,
+                             Rcpp::Nullable<Rcpp::Function> progress) {
+  Query q;
+  Rcpp::List bad;
+  if (!read_query(query, q, bad)) return bad;
   Plan plan;
-  if (CoreError e = make_plan(files, by, value, static_cast<uint64_t>(chunk_bytes), plan)) return error_list(e);
+  if (CoreError e = make_plan(files, std::move(q), static_cast<uint64_t>(chunk_bytes), plan)) return error_list(e);
   ChainReducer reducer(plan);
   std::atomic<uint64_t> done{0};
   bool completed = false;

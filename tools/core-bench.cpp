@@ -37,9 +37,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", reducer.error().message.c_str());
     return 1;
   }
-  for (std::size_t i = 0; i < reducer.total().size(); ++i) {
-    const Group& g = reducer.total().group(i);
-    std::printf("%s\t%.17g\t%lld\t%lld\n", reducer.total().key(i).c_str(), g.sum.to_double(),
+  const PartialResult total = reducer.total();
+  for (std::size_t i = 0; i < total.size(); ++i) {
+    const ConstGroup g = total.group(i);
+    std::printf("%s\t%.17g\t%lld\t%lld\n", std::string(total.key(i)).c_str(), g.sum.to_double(),
                 static_cast<long long>(g.n), static_cast<long long>(g.missing));
   }
   std::fprintf(stderr, "%.3f s, %.0f MB/s, %zu tasks, %zu re-scanned in %zu extra rounds\n", secs,

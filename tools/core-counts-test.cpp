@@ -2,6 +2,7 @@
 // without writing billions of rows: partial results carrying such counts
 // are merged directly, through the wire format and through the reducer, and
 // must add up exactly in 64 bits. Run by `make core-test` (and `make test`).
+#include <optional>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -20,25 +21,25 @@ constexpr int64_t kTwo53 = int64_t{1} << 53;
 
 static PartialResult partial(const std::string& key, int64_t n, int64_t missing, int64_t sum_units) {
   PartialResult p;
-  Group& g = p.find_or_insert(key);
+  Group g = p.group(p.find_or_insert(key));
   g.n = n;
   g.missing = missing;
   g.sum = ExactSum::from_small(static_cast<i128>(sum_units), 2);  // sum_units / 100
   return p;
 }
 
-static const Group* group_of(const PartialResult& r, const std::string& key) {
+static std::optional<ConstGroup> group_of(const PartialResult& r, const std::string& key) {
   for (std::size_t i = 0; i < r.size(); ++i) {
-    if (r.key(i) == key) return &r.group(i);
+    if (r.key(i) == key) return r.group(i);
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 static void test_merge() {
   // Just past 2^31: where a 32-bit count would wrap.
   PartialResult a = partial("AA", kInt32Max, kInt32Max - 5, 100);
   a.merge(partial("AA", 2, 1, 250));
-  const Group* g = group_of(a, "AA");
+  auto g = group_of(a, "AA");
   CHECK(g && g->n == kInt32Max + 2 && g->missing == kInt32Max - 4, "n and missing past 2^31");
   CHECK(g && static_cast<double>(g->n) == 2147483649.0, "the count R receives (a double) is exact");
   CHECK(g && g->sum.to_double() == 3.5, "the sum is unaffected");
@@ -64,8 +65,8 @@ static void test_merge() {
   }
   const int64_t want = kInt32Max * (parts / 2);
   for (const PartialResult* r : {&line, &level[0]}) {
-    const Group* ga = group_of(*r, "A");
-    const Group* gb = group_of(*r, "B");
+    auto ga = group_of(*r, "A");
+    auto gb = group_of(*r, "B");
     CHECK(ga && gb && ga->n == want && gb->n == want, "3000 x (2^31 - 1) rows: " + std::to_string(ga ? ga->n : -1));
     CHECK(ga && ga->missing == parts / 2, "missing counts");
   }
@@ -85,7 +86,7 @@ static void test_wire() {
   p.serialize(bytes);
   wire::Reader q(bytes.data(), bytes.data() + bytes.size());
   PartialResult back = PartialResult::deserialize(q);
-  const Group* g = group_of(back, "AA");
+  auto g = group_of(back, "AA");
   CHECK(g && g->n == kTwo53 + 7 && g->missing == kInt32Max + 1, "counts survive serialize()");
 
   ChunkResult r;
@@ -98,8 +99,8 @@ static void test_wire() {
   CHECK(got.size() == 2, "two frames");
   PartialResult sum;
   for (auto& f : got) sum.merge(f.second.partial);
-  g = group_of(sum, "AA");
-  CHECK(g && g->n == 2 * (kTwo53 + 7) && g->missing == 2 * (kInt32Max + 1), "counts survive wire frames");
+  auto g2 = group_of(sum, "AA");
+  CHECK(g2 && g2->n == 2 * (kTwo53 + 7) && g2->missing == 2 * (kInt32Max + 1), "counts survive wire frames");
 }
 
 // The reducer merges task results in its own order; counts must add up there too.
@@ -110,7 +111,8 @@ static void test_reducer() {
   fp.size = 1000;
   fp.data_begin = 4;
   fp.ncols = 2;
-  fp.val_col = 1;
+  plan.query = sum_query("K", "V");
+  fp.cols = {0, 1};
   plan.files.push_back(fp);
   const int tasks = 64;
   for (int i = 0; i < tasks; ++i) {
@@ -131,7 +133,8 @@ static void test_reducer() {
     reducer.submit(static_cast<std::size_t>(i), std::move(r));
   }
   CHECK(reducer.take_reruns().empty() && reducer.complete() && !reducer.has_error(), "reducer accounts for all tasks");
-  const Group* g = group_of(reducer.total(), "X");
+  const PartialResult total = reducer.total();
+  auto g = group_of(total, "X");
   const int64_t want = kInt32Max * tasks + int64_t{tasks} * (tasks - 1) / 2;
   CHECK(g && g->n == want && g->missing == int64_t{tasks} * (tasks - 1) / 2,
         "reducer total: " + std::to_string(g ? g->n : -1) + ", want " + std::to_string(want));

@@ -83,7 +83,7 @@ static Outcome run(const Plan& plan, Runner how, std::size_t before = 0, void (*
 static int64_t count_of(const PartialResult& r, const std::string& key) {
   PartialResult probe = r;
   const std::size_t before = probe.size();
-  const Group& g = probe.find_or_insert(key);
+  const Group g = probe.group(probe.find_or_insert(key));
   return probe.size() == before ? g.n : -1;
 }
 

@@ -99,10 +99,10 @@ static void test_decimal() {
   Decimal x;
   const std::string_view big = "1e300", small = "0.25";
   parse_decimal(big.data(), big.data() + big.size(), x);
-  p.find_or_insert("big").sum.add(x);
+  p.group(p.find_or_insert("big")).sum.add(x);
   parse_decimal(small.data(), small.data() + small.size(), x);
-  p.find_or_insert("small").sum.add(x);
-  p.find_or_insert(std::string_view("nul\0key", 7)).n = 3;
+  p.group(p.find_or_insert("small")).sum.add(x);
+  p.n(p.find_or_insert(std::string_view("nul\0key", 7))) = 3;
   std::string bytes;
   p.serialize(bytes);
   wire::Reader q(bytes.data(), bytes.data() + bytes.size());
@@ -341,7 +341,7 @@ static void test_stop() {
 // bounds check and read past the buffer (run under ASan by make sanitize).
 static void test_wire_lengths() {
   ChunkResult r;
-  r.partial.find_or_insert("AA").n = 1;
+  r.partial.n(r.partial.find_or_insert("AA")) = 1;
   std::string good;
   write_frame(good, 0, r);
   CHECK(read_frames(good.data(), good.size()).size() == 1, "a whole frame reads back");

@@ -39,6 +39,7 @@ static std::string recount(const std::vector<SimTask>& tasks, const SimTotals& t
   reduce_all(
       plan, reducer, [&](const WorkList& w) { run_serial(plan, reducer, w, buf, stop, nullptr); }, stop);
   if (reducer.has_error()) return reducer.error().message;
+  const PartialResult total = reducer.total();
   const auto& carriers = sim_carriers();
   std::size_t seen = 0;
   for (std::size_t i = 0; i < carriers.size(); ++i) {
@@ -46,10 +47,10 @@ static std::string recount(const std::vector<SimTask>& tasks, const SimTotals& t
     ++seen;
     const std::string code = carriers[i].code;
     bool found = false;
-    for (std::size_t g = 0; g < reducer.total().size(); ++g) {
-      if (reducer.total().key(g) != code) continue;
+    for (std::size_t g = 0; g < total.size(); ++g) {
+      if (total.key(g) != code) continue;
       found = true;
-      const Group& grp = reducer.total().group(g);
+      const ConstGroup grp = total.group(g);
       if (grp.n != totals.flights[i] || grp.missing != totals.missing[i] ||
           grp.sum.to_double() != static_cast<double>(totals.distance[i])) {
         return "carrier " + code + " differs";
@@ -57,7 +58,7 @@ static std::string recount(const std::vector<SimTask>& tasks, const SimTotals& t
     }
     if (!found) return "carrier " + code + " is missing";
   }
-  if (seen != reducer.total().size()) return "the files have carriers the totals do not";
+  if (seen != total.size()) return "the files have carriers the totals do not";
   return "";
 }
 

@@ -19,6 +19,7 @@
 #include <immintrin.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -29,7 +30,9 @@
 
 #include "csv_source.h"
 #include "decimal.h"
+#include "key_types.h"
 #include "partial.h"
+#include "query.h"
 
 namespace parairline {
 
@@ -148,24 +151,31 @@ class ChunkScanner {
   static constexpr uint64_t kNone = ~uint64_t{0};
   static constexpr std::size_t kPad = 64;
 
-  ChunkScanner(const FilePlan& fp, const TaskSpec& task, bool hyp, ChunkResult& out)
-      : fp_(fp), out_(out), chunk_end_(task.end), key_col_(fp.key_col), val_col_(fp.val_col), ncols_(fp.ncols) {
+  ChunkScanner(const Query& q, uint32_t file_index, const FilePlan& fp, const TaskSpec& task, bool hyp,
+               ChunkResult& out)
+      : q_(q), fp_(fp), out_(out), chunk_end_(task.end), ncols_(fp.ncols), cols_(q.columns.size()) {
+    out_.partial = PartialResult(static_cast<uint32_t>(q.values.size()), static_cast<uint32_t>(q.keys.size()));
     out_.hyp = hyp;
     in_quotes_ = hyp ? ~uint64_t{0} : 0;
     parity_target_ = task.last ? kNone : task.end - 1;
-    // Fields whose end we must note: the one before each wanted field (its
-    // start) and the wanted field itself (its end).
-    uint64_t cand[4] = {key_col_ == 0 ? kNone : key_col_ - 1u, key_col_, val_col_ == 0 ? kNone : val_col_ - 1u, val_col_};
-    for (uint64_t c : cand) {
-      if (c == kNone) continue;
-      bool seen = false;
-      for (int i = 0; i < nstops_; ++i) seen = seen || stops_[i] == c;
-      if (!seen) stops_[nstops_++] = c;
+    file_key_ = std::to_string(file_index);
+    single_key_ = q.keys.size() == 1 && q.key_col[0] >= 0;
+    // A stop where each wanted field ends and where the field before it ends
+    // (its start); fields are distinct columns, so one of each per field.
+    for (uint32_t c = 0; c < cols_.size(); ++c) {
+      const uint64_t f = fp.cols[c];
+      stop_at(f).end_col = static_cast<int32_t>(c);
+      if (f == 0) {
+        first_col_ = static_cast<int32_t>(c);
+      } else {
+        stop_at(f - 1).start_col = static_cast<int32_t>(c);
+      }
     }
-    for (int i = 1; i < nstops_; ++i) {
-      for (int j = i; j > 0 && stops_[j - 1] > stops_[j]; --j) std::swap(stops_[j - 1], stops_[j]);
-    }
-    stops_[nstops_] = kNone;
+    std::sort(stops_.begin(), stops_.end(), [](const Stop& a, const Stop& b) { return a.field < b.field; });
+    stops_.push_back(Stop{kNone, -1, -1});
+    number_row_.assign(cols_.size(), 0);
+    number_missing_.assign(cols_.size(), 0);
+    numbers_.resize(cols_.size());
   }
 
   void start_at_record(uint64_t pos) {
@@ -209,18 +219,36 @@ class ChunkScanner {
   uint64_t keep_from(uint64_t next) {
     uint64_t keep = next;
     if (!skipping_) {
-      keep = std::min(keep, hold(key_start_, key_end_, key_saved_, key_buf_));
-      keep = std::min(keep, hold(val_start_, val_end_, val_saved_, val_buf_));
+      for (Field& f : cols_) keep = std::min(keep, hold(f));
     }
     return keep > base_ ? keep - 1 : keep;  // one byte before, for the CR check
   }
 
  private:
-  uint64_t hold(uint64_t start, uint64_t end, bool& saved, std::string& buf) {
-    if (start == kNone || saved) return kNone;
-    if (end == kNone) return start;
-    buf.assign(buf_ + (start - base_), end - start);
-    saved = true;
+  struct Stop {
+    uint64_t field;
+    int32_t end_col;    // the wanted column that ends here, or -1
+    int32_t start_col;  // the wanted column that starts after this field, or -1
+  };
+  struct Field {
+    uint64_t start = kNone, end = kNone;
+    bool saved = false;
+    std::string buf, tmp;
+  };
+
+  Stop& stop_at(uint64_t field) {
+    for (Stop& s : stops_) {
+      if (s.field == field) return s;
+    }
+    stops_.push_back(Stop{field, -1, -1});
+    return stops_.back();
+  }
+
+  uint64_t hold(Field& f) {
+    if (f.start == kNone || f.saved) return kNone;
+    if (f.end == kNone) return f.start;
+    f.buf.assign(buf_ + (f.start - base_), f.end - f.start);
+    f.saved = true;
     return kNone;
   }
 
@@ -228,21 +256,21 @@ class ChunkScanner {
     rec_start_ = pos;
     field_idx_ = 0;
     stop_i_ = 0;
-    next_stop_ = stops_[0];
-    key_start_ = key_col_ == 0 ? pos : kNone;
-    val_start_ = val_col_ == 0 ? pos : kNone;
-    key_end_ = val_end_ = kNone;
-    key_saved_ = val_saved_ = false;
+    next_stop_ = stops_[0].field;
+    for (Field& f : cols_) {
+      f.start = f.end = kNone;
+      f.saved = false;
+    }
+    if (first_col_ >= 0) cols_[static_cast<std::size_t>(first_col_)].start = pos;
+    ++row_;
   }
 
   // Field `next_stop_` ends at `pos`.
   void on_stop(uint64_t pos) {
-    const uint64_t f = next_stop_;
-    if (f + 1 == key_col_) key_start_ = pos + 1;
-    if (f == key_col_) key_end_ = pos;
-    if (f + 1 == val_col_) val_start_ = pos + 1;
-    if (f == val_col_) val_end_ = pos;
-    next_stop_ = stops_[++stop_i_];
+    const Stop& s = stops_[static_cast<std::size_t>(stop_i_)];
+    if (s.end_col >= 0) cols_[static_cast<std::size_t>(s.end_col)].end = pos;
+    if (s.start_col >= 0) cols_[static_cast<std::size_t>(s.start_col)].start = pos + 1;
+    next_stop_ = stops_[static_cast<std::size_t>(++stop_i_)].field;
   }
 
   std::size_t scan_generic(const char* buf, uint64_t base, std::size_t from, std::size_t to);
@@ -254,57 +282,149 @@ class ChunkScanner {
 
   char byte_at(uint64_t pos) const { return buf_[pos - base_]; }
 
-  std::string_view field_bytes(uint64_t start, uint64_t end, bool saved, const std::string& saved_buf, bool cr,
-                               uint32_t col) const {
-    std::string_view v = saved ? std::string_view(saved_buf) : std::string_view(buf_ + (start - base_), end - start);
-    if (cr && col + 1 == ncols_ && !v.empty() && v.back() == '\r') v.remove_suffix(1);
+  // Column c's raw bytes in the current record (a CR before the newline is
+  // not part of the last field).
+  std::string_view raw(uint32_t c) const {
+    const Field& f = cols_[c];
+    std::string_view v = f.saved ? std::string_view(f.buf) : std::string_view(buf_ + (f.start - base_), f.end - f.start);
+    if (cr_ && fp_.cols[c] + 1 == ncols_ && !v.empty() && v.back() == '\r') v.remove_suffix(1);
     return v;
   }
 
+  std::string field_label(uint32_t c) const {
+    return "Column \"" + q_.columns[c] + "\" (field " + std::to_string(fp_.cols[c] + 1) + ")";
+  }
+
+  // Column c's text, unquoted; false (and the error set) on a stray quote.
+  bool text(uint32_t c, std::string_view& v) {
+    v = raw(c);
+    if (unquote(v, cols_[c].tmp)) return true;
+    fail_parse(field_label(c) + " has a stray quote.", fp_.cols[c] + 1, raw(c));
+    return false;
+  }
+
+  // Column c's number, parsed once per row (the filter and a value may both
+  // ask); d is null for a missing value. False (and the error set) if the
+  // text is not a number.
+  bool number(uint32_t c, std::string_view v, const Decimal*& d) {
+    if (number_row_[c] == row_) {
+      d = number_missing_[c] ? nullptr : &numbers_[c];
+      return true;
+    }
+    const ParseStatus st = parse_decimal(v.data(), v.data() + v.size(), numbers_[c]);
+    if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
+      const char* what = st == ParseStatus::bad ? "is not a number" : "is out of range (beyond 1e310 or below 1e-400)";
+      fail_parse(field_label(c) + " has \"" + printable(v) + "\", which " + what + ".", fp_.cols[c] + 1, v);
+      return false;
+    }
+    number_row_[c] = row_;
+    number_missing_[c] = st == ParseStatus::missing;
+    d = number_missing_[c] ? nullptr : &numbers_[c];
+    return true;
+  }
+
+  // The filter's view of the current row.
+  struct RowAccess {
+    ChunkScanner& s;
+    bool text(uint32_t c, std::string_view& v) { return s.text(c, v); }
+    bool number(uint32_t c, std::string_view v, const Decimal*& d) {
+      if (!s.number(c, v, d)) {
+        s.out_.error.message += " The filter compares it with a number.";
+        return false;
+      }
+      return true;
+    }
+  };
+
+  // A row the filter drops still types its key columns.
+  void type_dropped_keys() {
+    std::vector<uint8_t>& types = out_.partial.key_types();
+    for (std::size_t k = 0; k < q_.keys.size(); ++k) {
+      const int32_t c = q_.key_col[k];
+      if (c < 0 || types[k] == static_cast<uint8_t>(KeyType::text)) continue;
+      std::string_view v;
+      if (!text(static_cast<uint32_t>(c), v)) return;
+      const KeyType t = classify_key(v);
+      if (static_cast<uint8_t>(t) > types[k]) types[k] = static_cast<uint8_t>(t);
+    }
+  }
+
   void end_record(uint64_t pos) {
-    const bool cr = pos > rec_start_ && byte_at(pos - 1) == '\r';
-    if (field_idx_ == 0 && (pos == rec_start_ || (cr && pos == rec_start_ + 1))) return;  // blank line
+    cr_ = pos > rec_start_ && byte_at(pos - 1) == '\r';
+    if (field_idx_ == 0 && (pos == rec_start_ || (cr_ && pos == rec_start_ + 1))) return;  // blank line
     if (field_idx_ + 1 != ncols_) {
       fail_parse("The row has " + std::to_string(field_idx_ + 1) + " fields but the header has " +
                      std::to_string(ncols_) + ".",
                  0, std::string_view());
       return;
     }
-    std::string_view key = field_bytes(key_start_, key_end_, key_saved_, key_buf_, cr, key_col_);
-    std::string_view val = field_bytes(val_start_, val_end_, val_saved_, val_buf_, cr, val_col_);
-    if (!unquote(key, key_tmp_)) {
-      fail_parse("Column \"" + fp_.key_name + "\" (field " + std::to_string(key_col_ + 1) + ") has a stray quote.", key_col_ + 1,
-                 key);
-      return;
+    if (q_.has_filter()) {
+      RowAccess row{*this};
+      const Truth keep = eval_filter(q_.filter, static_cast<int32_t>(q_.filter.size() - 1), row);
+      if (keep == Truth::fail) return;
+      if (keep != Truth::yes) {
+        type_dropped_keys();
+        return;
+      }
     }
-    // A value needs no quote check unless quoted: a stray quote is not a number anyway.
-    if (!val.empty() && val.front() == '"' && !unquote(val, val_tmp_)) {
-      fail_parse("Column \"" + fp_.val_name + "\" (field " + std::to_string(val_col_ + 1) + ") has a stray quote.", val_col_ + 1,
-                 val);
-      return;
-    }
-    const ParseStatus st = parse_decimal(val.data(), val.data() + val.size(), dec_);
-    if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
-      const char* what = st == ParseStatus::bad ? "is not a number" : "is out of range (beyond 1e310 or below 1e-400)";
-      fail_parse("Column \"" + fp_.val_name + "\" (field " + std::to_string(val_col_ + 1) + ") has \"" +
-                     printable(val) + "\", which " + what + ".",
-                 val_col_ + 1, val);
-      return;
+    std::string_view key;
+    if (single_key_) {
+      if (!text(static_cast<uint32_t>(q_.key_col[0]), key)) return;
+    } else {
+      key_buf_.clear();
+      for (std::size_t k = 0; k < q_.keys.size(); ++k) {
+        if (k) key_buf_.push_back('\0');  // no key has a NUL byte (checked below)
+        std::string_view v = file_key_;
+        if (q_.key_col[k] >= 0 && !text(static_cast<uint32_t>(q_.key_col[k]), v)) return;
+        key_buf_.append(v.data(), v.size());
+      }
+      key = key_buf_;
     }
     bool created = false;
-    Group& g = out_.partial.find_or_insert(key, &created);
-    if (created && std::memchr(key.data(), '\0', key.size())) {
-      fail_parse("Column \"" + fp_.key_name + "\" (field " + std::to_string(key_col_ + 1) +
-                     ") has a NUL byte, which R strings cannot hold.",
-                 key_col_ + 1, key);
-      return;
+    const std::size_t g = out_.partial.find_or_insert(key, &created);
+    if (created && std::memchr(key.data(), '\0', key.size()) && has_nul_field()) return;
+    ++out_.partial.n(g);
+    for (uint32_t v = 0; v < q_.values.size(); ++v) {
+      const ValueSpec& spec = q_.values[v];
+      const uint32_t c = q_.value_col[v];
+      ValueAcc& acc = out_.partial.acc(g, v);
+      std::string_view text_v = raw(c);
+      // A value needs no quote check unless quoted: a stray quote is not a number anyway.
+      if (!text_v.empty() && text_v.front() == '"' && !text(c, text_v)) return;
+      if (!spec.numbers) {
+        acc.missing += missing_text(text_v);
+        continue;
+      }
+      const Decimal* d = nullptr;
+      if (!number(c, text_v, d)) return;
+      if (!d) {
+        ++acc.missing;
+        continue;
+      }
+      acc.sum.add(*d);
+      if (spec.minmax) {
+        const double x = decimal_to_double(*d);
+        if (x < acc.min) acc.min = x;
+        if (x > acc.max) acc.max = x;
+      }
     }
-    ++g.n;
-    if (st == ParseStatus::missing) {
-      ++g.missing;
-    } else {
-      g.sum.add(dec_);
+  }
+
+  // A new key with a NUL byte: an error if a key field has one (the
+  // separators of a composite key are NULs too).
+  bool has_nul_field() {
+    for (std::size_t k = 0; k < q_.keys.size(); ++k) {
+      const int32_t c = q_.key_col[k];
+      if (c < 0) continue;
+      std::string_view v;
+      if (!text(static_cast<uint32_t>(c), v)) return true;
+      if (std::memchr(v.data(), '\0', v.size())) {
+        fail_parse(field_label(static_cast<uint32_t>(c)) + " has a NUL byte, which R strings cannot hold.",
+                   fp_.cols[static_cast<uint32_t>(c)] + 1, v);
+        return true;
+      }
     }
+    return false;
   }
 
   static bool has_quote(const char* p, std::size_t n) {
@@ -363,12 +483,16 @@ class ChunkScanner {
     done_ = true;
   }
 
+  const Query& q_;
   const FilePlan& fp_;
   ChunkResult& out_;
   const uint64_t chunk_end_;
-  const uint64_t key_col_, val_col_, ncols_;
-  uint64_t stops_[5] = {kNone, kNone, kNone, kNone, kNone};
-  int nstops_ = 0;
+  const uint64_t ncols_;
+  std::vector<Field> cols_;  // per query column
+  std::vector<Stop> stops_;  // by field, then a kNone sentinel
+  int32_t first_col_ = -1;   // the wanted column that is field 0
+  bool single_key_ = false;
+  std::string file_key_;     // this file's key text for `.file`
 
   const char* buf_ = nullptr;
   uint64_t base_ = 0;
@@ -381,10 +505,12 @@ class ChunkScanner {
   uint64_t field_idx_ = 0;
   int stop_i_ = 0;
   uint64_t next_stop_ = kNone;
-  uint64_t key_start_ = kNone, key_end_ = kNone, val_start_ = kNone, val_end_ = kNone;
-  bool key_saved_ = false, val_saved_ = false;
-  std::string key_buf_, val_buf_, key_tmp_, val_tmp_;
-  Decimal dec_;
+  bool cr_ = false;
+  uint64_t row_ = 0;  // records started, to know a parsed number is this row's
+  std::vector<uint64_t> number_row_;
+  std::vector<uint8_t> number_missing_;
+  std::vector<Decimal> numbers_;
+  std::string key_buf_;
 };
 
 // The scan loop, for each instruction set.
@@ -443,7 +569,7 @@ PARAIRLINE_AVX2 inline int select_bit(uint64_t x, uint64_t k) {
 
 // Scans one task with a reusable buffer. Never throws for bad input: errors
 // land in the result. `stop` is polled between reads.
-inline void scan_task(const FilePlan& fp, const TaskSpec& task, uint8_t state, std::vector<char>& buf,
+inline void scan_task(const Query& q, const FilePlan& fp, const TaskSpec& task, uint8_t state, std::vector<char>& buf,
                       const std::atomic<bool>& stop, std::atomic<uint64_t>* progress, ChunkResult& out) {
   out = ChunkResult();
   const uint64_t start = task.first ? fp.data_begin : task.begin - 1;
@@ -473,7 +599,7 @@ inline void scan_task(const FilePlan& fp, const TaskSpec& task, uint8_t state, s
     } else if (state == kGuessState) {
       hyp = guess_in_quotes(buf.data(), len);
     }
-    ChunkScanner sc(fp, task, hyp, out);
+    ChunkScanner sc(q, task.file, fp, task, hyp, out);
     if (task.first) {
       sc.start_at_record(fp.data_begin);
     } else {

@@ -72,10 +72,7 @@ struct FilePlan {
   uint64_t size = 0;        // bytes on disk (a zip member: uncompressed), for progress
   uint64_t data_begin = 0;  // first byte after the header line (decompressed offset if compressed)
   uint32_t ncols = 0;
-  uint32_t key_col = 0;
-  uint32_t val_col = 0;
-  std::string key_name;
-  std::string val_name;
+  std::vector<uint32_t> cols;  // per query column (Query::columns), its field index
   bool compressed() const { return format != Format::plain; }
 };
 

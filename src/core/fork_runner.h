@@ -95,7 +95,7 @@ inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& share
       r.skipped = true;
     } else {
       const TaskSpec& task = plan.tasks[t];
-      scan_task(plan.files[task.file], task, work[i].second, buf, shared.stop, &shared.bytes_done, r);
+      scan_task(plan.query, plan.files[task.file], task, work[i].second, buf, shared.stop, &shared.bytes_done, r);
     }
     frame.clear();
     write_frame(frame, t, r);

@@ -68,9 +68,106 @@ inline std::vector<std::pair<uint64_t, ChunkResult>> read_frames(const char* p, 
   return out;
 }
 
+inline void put_decimal(std::string& out, const Decimal& d) {
+  wire::put<uint8_t>(out, d.neg);
+  wire::put<uint8_t>(out, d.big);
+  wire::put<u128>(out, d.mant);
+  wire::put<int32_t>(out, d.exp10);
+  wire::put_string(out, d.digits);
+}
+
+inline Decimal get_decimal(wire::Reader& in) {
+  Decimal d;
+  d.neg = in.get<uint8_t>() != 0;
+  d.big = in.get<uint8_t>() != 0;
+  d.mant = in.get<u128>();
+  d.exp10 = in.get<int32_t>();
+  d.digits = in.get_string();
+  return d;
+}
+
+inline void put_strings(std::string& out, const std::vector<std::string>& v) {
+  wire::put<uint64_t>(out, v.size());
+  for (const std::string& s : v) wire::put_string(out, s);
+}
+
+inline std::vector<std::string> get_strings(wire::Reader& in) {
+  const uint64_t n = in.get<uint64_t>();
+  if (n > in.left()) throw std::runtime_error("damaged plan (count)");
+  std::vector<std::string> v;
+  for (uint64_t i = 0; i < n; ++i) v.push_back(in.get_string());
+  return v;
+}
+
+inline void serialize_query(std::string& out, const Query& q) {
+  put_strings(out, q.keys);
+  wire::put<uint64_t>(out, q.values.size());
+  for (const ValueSpec& v : q.values) {
+    wire::put_string(out, v.name);
+    wire::put<uint8_t>(out, v.numbers);
+    wire::put<uint8_t>(out, v.minmax);
+  }
+  wire::put<uint64_t>(out, q.filter.size());
+  for (const FilterNode& n : q.filter) {
+    wire::put<uint8_t>(out, static_cast<uint8_t>(n.op));
+    wire::put<uint8_t>(out, static_cast<uint8_t>(n.cmp));
+    wire::put<uint32_t>(out, n.col);
+    wire::put<int32_t>(out, n.a);
+    wire::put<int32_t>(out, n.b);
+    wire::put<uint64_t>(out, n.nums.size());
+    for (const Decimal& d : n.nums) put_decimal(out, d);
+    put_strings(out, n.strs);
+  }
+  put_strings(out, q.columns);
+}
+
+// Reads what serialize_query() wrote and checks every index in it.
+inline Query deserialize_query(wire::Reader& in) {
+  Query q;
+  q.keys = get_strings(in);
+  const uint64_t nv = in.get<uint64_t>();
+  if (nv > in.left()) throw std::runtime_error("damaged plan (values)");
+  for (uint64_t i = 0; i < nv; ++i) {
+    ValueSpec v;
+    v.name = in.get_string();
+    v.numbers = in.get<uint8_t>() != 0;
+    v.minmax = in.get<uint8_t>() != 0;
+    q.values.push_back(std::move(v));
+  }
+  const uint64_t nn = in.get<uint64_t>();
+  if (nn > in.left()) throw std::runtime_error("damaged plan (filter)");
+  for (uint64_t i = 0; i < nn; ++i) {
+    FilterNode n;
+    const uint8_t op = in.get<uint8_t>(), cmp = in.get<uint8_t>();
+    if (op > static_cast<uint8_t>(FilterOp::or_op) || cmp > static_cast<uint8_t>(CmpOp::ge)) {
+      throw std::runtime_error("damaged plan (filter op)");
+    }
+    n.op = static_cast<FilterOp>(op);
+    n.cmp = static_cast<CmpOp>(cmp);
+    n.col = in.get<uint32_t>();
+    n.a = in.get<int32_t>();
+    n.b = in.get<int32_t>();
+    const uint64_t nd = in.get<uint64_t>();
+    if (nd > in.left()) throw std::runtime_error("damaged plan (constants)");
+    for (uint64_t j = 0; j < nd; ++j) n.nums.push_back(get_decimal(in));
+    n.strs = get_strings(in);
+    q.filter.push_back(std::move(n));
+  }
+  std::vector<std::string> columns = get_strings(in);
+  q.index_columns();
+  if (columns != q.columns) {
+    // Filter-only columns come after the keys' and values'.
+    for (std::size_t i = q.columns.size(); i < columns.size(); ++i) q.column(columns[i]);
+    if (columns != q.columns) throw std::runtime_error("damaged plan (columns)");
+  }
+  if (const char* why = query_problem(q)) throw std::runtime_error(std::string("damaged plan (") + why + ")");
+  return q;
+}
+
 inline std::string serialize_plan(const Plan& plan) {
   std::string out;
   wire::put<uint32_t>(out, kPlanMagic);
+  serialize_query(out, plan.query);
   wire::put<uint64_t>(out, plan.files.size());
   for (const FilePlan& f : plan.files) {
     wire::put_string(out, f.path);
@@ -80,10 +177,8 @@ inline std::string serialize_plan(const Plan& plan) {
     wire::put<uint64_t>(out, f.size);
     wire::put<uint64_t>(out, f.data_begin);
     wire::put<uint32_t>(out, f.ncols);
-    wire::put<uint32_t>(out, f.key_col);
-    wire::put<uint32_t>(out, f.val_col);
-    wire::put_string(out, f.key_name);
-    wire::put_string(out, f.val_name);
+    wire::put<uint64_t>(out, f.cols.size());
+    for (uint32_t c : f.cols) wire::put<uint32_t>(out, c);
   }
   wire::put<uint64_t>(out, plan.tasks.size());
   for (const TaskSpec& t : plan.tasks) {
@@ -102,6 +197,7 @@ inline Plan deserialize_plan(const char* p, std::size_t n) {
   wire::Reader in(p, p + n);
   if (in.get<uint32_t>() != kPlanMagic) throw std::runtime_error("not a parairline plan");
   Plan plan;
+  plan.query = deserialize_query(in);
   const uint64_t nf = in.get<uint64_t>();
   for (uint64_t i = 0; i < nf; ++i) {
     FilePlan f;
@@ -114,11 +210,17 @@ inline Plan deserialize_plan(const char* p, std::size_t n) {
     f.size = in.get<uint64_t>();
     f.data_begin = in.get<uint64_t>();
     f.ncols = in.get<uint32_t>();
-    f.key_col = in.get<uint32_t>();
-    f.val_col = in.get<uint32_t>();
-    f.key_name = in.get_string();
-    f.val_name = in.get_string();
-    if (f.key_col >= f.ncols || f.val_col >= f.ncols) throw std::runtime_error("damaged plan");
+    if (in.get<uint64_t>() != plan.query.columns.size()) throw std::runtime_error("damaged plan (columns)");
+    f.cols.resize(plan.query.columns.size());
+    for (uint32_t& c : f.cols) {
+      c = in.get<uint32_t>();
+      if (c >= f.ncols) throw std::runtime_error("damaged plan (column index)");
+    }
+    for (std::size_t i = 0; i < f.cols.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (f.cols[i] == f.cols[j]) throw std::runtime_error("damaged plan (a field twice)");
+      }
+    }
     plan.files.push_back(std::move(f));
   }
   const uint64_t nt = in.get<uint64_t>();

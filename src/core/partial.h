@@ -1,10 +1,13 @@
-// Partial results: per key, the exact sum, the row count and the missing
-// count. An open-addressing hash table keyed by the key's bytes; merge() is
-// exact, so merging partials in any order gives the same result.
+// Partial results: per group (the key's bytes) the row count and, per value
+// column, the exact sum, the missing count, the minimum and the maximum. An
+// open-addressing hash table over flat arrays (keys in one byte arena), so
+// millions of groups cost no allocation each; merge() is exact, so merging
+// partials in any order gives the same result.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -15,10 +18,19 @@
 
 namespace parairline {
 
-struct Group {
+// What one group keeps for one value column.
+struct ValueAcc {
   ExactSum sum;
-  int64_t n = 0;
   int64_t missing = 0;
+  double min = std::numeric_limits<double>::infinity();  // over the non-missing values
+  double max = -std::numeric_limits<double>::infinity();
+
+  void merge(const ValueAcc& o) {
+    sum.merge(o.sum);
+    missing += o.missing;
+    if (o.min < min) min = o.min;
+    if (o.max > max) max = o.max;
+  }
 };
 
 // The bytes of a key of at most 8 bytes, packed little-endian.
@@ -41,7 +53,7 @@ inline uint64_t mix64(uint64_t x) {
 
 inline uint64_t hash_bytes(const char* p, std::size_t n) {
   if (n <= 8) return mix64(load_small(p, n) ^ (static_cast<uint64_t>(n) << 59));
-  // wyhash-style multiply-mix; keys are short (carrier codes, states).
+  // wyhash-style multiply-mix; keys are short (carrier codes, dates, tail numbers).
   const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xD6E8FEB86659FD93ull;
   uint64_t h = k1 ^ (n * k2);
   while (n >= 8) {
@@ -60,122 +72,203 @@ inline uint64_t hash_bytes(const char* p, std::size_t n) {
 
 class PartialResult {
  public:
-  PartialResult() : slots_(16, 0) {}
+  // `nvalues` accumulators per group; `nkeys` key columns (for key_types).
+  explicit PartialResult(uint32_t nvalues = 1, uint32_t nkeys = 1)
+      : nvalues_(nvalues), key_types_(nkeys, 0), slots_(16) {
+    key_off_.push_back(0);
+  }
 
-  std::size_t size() const { return keys_.size(); }
-  const std::string& key(std::size_t i) const { return keys_[i]; }
-  const Group& group(std::size_t i) const { return groups_[i]; }
-  Group& group(std::size_t i) { return groups_[i]; }
+  std::size_t size() const { return hashes_.size(); }
+  uint32_t nvalues() const { return nvalues_; }
+  std::string_view key(std::size_t g) const {
+    return std::string_view(key_bytes_.data() + key_off_[g], key_off_[g + 1] - key_off_[g]);
+  }
+  uint64_t hash(std::size_t g) const { return hashes_[g]; }
+  int64_t n(std::size_t g) const { return n_[g]; }
+  int64_t& n(std::size_t g) { return n_[g]; }
+  const ValueAcc& acc(std::size_t g, uint32_t v) const { return acc_[g * nvalues_ + v]; }
+  ValueAcc& acc(std::size_t g, uint32_t v) { return acc_[g * nvalues_ + v]; }
 
-  // The group for `key`, created if new. `created` tells the caller so it can
-  // vet new keys once instead of on every row.
-  Group& find_or_insert(std::string_view key, bool* created = nullptr) {
-    const uint64_t h = hash_bytes(key.data(), key.size());
+  // Group g's row count and first value's accumulators (csv_group_sum()'s
+  // shape), for the standalone tests and tools.
+  template <class Int, class Sum>
+  struct GroupView {
+    Int& n;
+    Int& missing;
+    Sum& sum;
+  };
+  GroupView<int64_t, ExactSum> group(std::size_t g) { return {n_[g], acc(g, 0).missing, acc(g, 0).sum}; }
+  GroupView<const int64_t, const ExactSum> group(std::size_t g) const { return {n_[g], acc(g, 0).missing, acc(g, 0).sum}; }
+
+  // Per key column, the widest KeyType (key_types.h) of values seen in rows
+  // the filter dropped: a column is typed by all its values.
+  std::vector<uint8_t>& key_types() { return key_types_; }
+  const std::vector<uint8_t>& key_types() const { return key_types_; }
+
+  // The group of `key` (hash `h` = hash_bytes(key)), created if new;
+  // `created` tells the caller so it can vet new keys once.
+  std::size_t find_or_insert(std::string_view key, uint64_t h, bool* created = nullptr) {
     std::size_t mask = slots_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      const uint32_t s = slots_[i];
-      if (s == 0) break;
-      const std::size_t g = s - 1;
+      const Slot& s = slots_[i];
+      if (s.group == 0) break;
       // A short key's hash is a bijection of its bytes and length.
-      if (hashes_[g] == h && (key.size() <= 8 || (keys_[g].size() == key.size() &&
-                                                   std::memcmp(keys_[g].data(), key.data(), key.size()) == 0))) {
+      if (s.hash == h && (key.size() <= 8 || key_equals(s.group - 1, key))) {
         if (created) *created = false;
-        return groups_[g];
+        return s.group - 1;
       }
     }
-    if ((keys_.size() + 1) * 2 > slots_.size()) {
+    if ((size() + 1) * 2 > slots_.size()) {
       grow();
       mask = slots_.size() - 1;
     }
-    keys_.emplace_back(key);
+    const std::size_t g = size();
+    key_bytes_.insert(key_bytes_.end(), key.begin(), key.end());
+    key_off_.push_back(key_bytes_.size());
     hashes_.push_back(h);
-    groups_.emplace_back();
-    insert_slot(h, static_cast<uint32_t>(keys_.size()));
+    n_.push_back(0);
+    acc_.resize(acc_.size() + nvalues_);
+    insert_slot(h, static_cast<uint32_t>(g + 1));
     if (created) *created = true;
-    return groups_.back();
+    return g;
+  }
+  std::size_t find_or_insert(std::string_view key, bool* created = nullptr) {
+    return find_or_insert(key, hash_bytes(key.data(), key.size()), created);
   }
 
-  void merge(const PartialResult& o) {
-    for (std::size_t i = 0; i < o.size(); ++i) {
-      Group& g = find_or_insert(o.keys_[i]);
-      const Group& og = o.groups_[i];
-      g.sum.merge(og.sum);
-      g.n += og.n;
-      g.missing += og.missing;
+  // Adds group g of `o` (same number of values).
+  void merge_group(const PartialResult& o, std::size_t g) {
+    const std::size_t t = find_or_insert(o.key(g), o.hashes_[g]);
+    n_[t] += o.n_[g];
+    for (uint32_t v = 0; v < nvalues_; ++v) acc(t, v).merge(o.acc(g, v));
+  }
+
+  void merge_key_types(const std::vector<uint8_t>& types) {
+    for (std::size_t j = 0; j < key_types_.size() && j < types.size(); ++j) {
+      if (types[j] > key_types_[j]) key_types_[j] = types[j];
     }
   }
 
-  void clear() {
-    keys_.clear();
-    hashes_.clear();
-    groups_.clear();
-    slots_.assign(16, 0);
+  void merge(const PartialResult& o) {
+    if (o.size() == 0) {
+      merge_key_types(o.key_types_);
+      return;
+    }
+    if (o.nvalues_ != nvalues_) throw std::runtime_error("merging partial results of different queries");
+    reserve(size() + o.size());
+    for (std::size_t g = 0; g < o.size(); ++g) merge_group(o, g);
+    merge_key_types(o.key_types_);
+  }
+
+  // Room for `groups` groups without rehashing.
+  void reserve(std::size_t groups) {
+    std::size_t want = slots_.size();
+    while (groups * 2 > want) want *= 2;
+    if (want != slots_.size()) rehash(want);
   }
 
   // Compact binary form (see wire.h): exact accumulators travel, never
-  // rounded doubles.
+  // rounded sums.
   void serialize(std::string& out) const {
-    wire::put<uint64_t>(out, keys_.size());
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-      wire::put_string(out, keys_[i]);
-      const Group& g = groups_[i];
-      wire::put<int64_t>(out, g.n);
-      wire::put<int64_t>(out, g.missing);
-      if (const BigDecimal* b = g.sum.big()) {
-        wire::put<uint8_t>(out, 1);
-        wire::put<uint8_t>(out, b->negative());
-        wire::put<int32_t>(out, b->scale());
-        wire::put<uint64_t>(out, b->limbs().size());
-        for (uint32_t limb : b->limbs()) wire::put<uint32_t>(out, limb);
-      } else {
-        wire::put<uint8_t>(out, 0);
-        wire::put<int32_t>(out, g.sum.scale());
-        wire::put<i128>(out, g.sum.small());
+    wire::put<uint32_t>(out, nvalues_);
+    wire::put<uint64_t>(out, key_types_.size());
+    for (uint8_t t : key_types_) wire::put<uint8_t>(out, t);
+    wire::put<uint64_t>(out, size());
+    for (std::size_t g = 0; g < size(); ++g) {
+      wire::put_string(out, key(g));
+      wire::put<int64_t>(out, n_[g]);
+      for (uint32_t v = 0; v < nvalues_; ++v) {
+        const ValueAcc& a = acc(g, v);
+        wire::put<int64_t>(out, a.missing);
+        wire::put<double>(out, a.min);
+        wire::put<double>(out, a.max);
+        if (const BigDecimal* b = a.sum.big()) {
+          wire::put<uint8_t>(out, 1);
+          wire::put<uint8_t>(out, b->negative());
+          wire::put<int32_t>(out, b->scale());
+          wire::put<uint64_t>(out, b->limbs().size());
+          for (uint32_t limb : b->limbs()) wire::put<uint32_t>(out, limb);
+        } else {
+          wire::put<uint8_t>(out, 0);
+          wire::put<int32_t>(out, a.sum.scale());
+          wire::put<i128>(out, a.sum.small());
+        }
       }
     }
   }
 
   // Reads what serialize() wrote; throws std::runtime_error on malformed input.
   static PartialResult deserialize(wire::Reader& in) {
-    PartialResult r;
+    const uint32_t nv = in.get<uint32_t>();
+    const uint64_t nk = in.get<uint64_t>();
+    if (nv > (1u << 16) || nk > in.left()) throw std::runtime_error("damaged partial result");
+    PartialResult r(nv, static_cast<uint32_t>(nk));
+    for (auto& t : r.key_types_) t = in.get<uint8_t>();
     const uint64_t n = in.get<uint64_t>();
     for (uint64_t i = 0; i < n; ++i) {
-      Group& g = r.find_or_insert(in.get_bytes(in.get<uint64_t>()));
-      g.n = in.get<int64_t>();
-      g.missing = in.get<int64_t>();
-      if (in.get<uint8_t>()) {
-        const bool neg = in.get<uint8_t>() != 0;
-        const int32_t scale = in.get<int32_t>();
-        const uint64_t nl = in.get<uint64_t>();
-        if (in.left() / 4 < nl) throw std::runtime_error("truncated message");
-        std::vector<uint32_t> limbs(static_cast<std::size_t>(nl));
-        for (auto& l : limbs) l = in.get<uint32_t>();
-        g.sum = ExactSum::from_big(BigDecimal::from_parts(neg, scale, std::move(limbs)));
-      } else {
-        const int32_t scale = in.get<int32_t>();
-        g.sum = ExactSum::from_small(in.get<i128>(), scale);
+      bool created = false;
+      const std::size_t g = r.find_or_insert(in.get_bytes(in.get<uint64_t>()), &created);
+      if (!created) throw std::runtime_error("damaged partial result (a key twice)");
+      r.n_[g] = in.get<int64_t>();
+      for (uint32_t v = 0; v < nv; ++v) {
+        ValueAcc& a = r.acc(g, v);
+        a.missing = in.get<int64_t>();
+        a.min = in.get<double>();
+        a.max = in.get<double>();
+        if (in.get<uint8_t>()) {
+          const bool neg = in.get<uint8_t>() != 0;
+          const int32_t scale = in.get<int32_t>();
+          const uint64_t nl = in.get<uint64_t>();
+          if (in.left() / 4 < nl) throw std::runtime_error("truncated message");
+          std::vector<uint32_t> limbs(static_cast<std::size_t>(nl));
+          for (auto& l : limbs) l = in.get<uint32_t>();
+          a.sum = ExactSum::from_big(BigDecimal::from_parts(neg, scale, std::move(limbs)));
+        } else {
+          const int32_t scale = in.get<int32_t>();
+          a.sum = ExactSum::from_small(in.get<i128>(), scale);
+        }
       }
     }
     return r;
   }
 
  private:
-  void insert_slot(uint64_t h, uint32_t slot_value) {
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t group = 0;  // index + 1, 0 = empty
+  };
+
+  bool key_equals(std::size_t g, std::string_view key) const {
+    const uint64_t len = key_off_[g + 1] - key_off_[g];
+    return len == key.size() && std::memcmp(key_bytes_.data() + key_off_[g], key.data(), key.size()) == 0;
+  }
+
+  void insert_slot(uint64_t h, uint32_t group) {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = h & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = slot_value;
+    while (slots_[i].group != 0) i = (i + 1) & mask;
+    slots_[i].hash = h;
+    slots_[i].group = group;
   }
 
-  void grow() {
-    slots_.assign(slots_.size() * 2, 0);
-    for (std::size_t g = 0; g < keys_.size(); ++g) insert_slot(hashes_[g], static_cast<uint32_t>(g + 1));
+  void rehash(std::size_t nslots) {
+    slots_.assign(nslots, Slot());
+    for (std::size_t g = 0; g < size(); ++g) insert_slot(hashes_[g], static_cast<uint32_t>(g + 1));
   }
 
-  std::vector<std::string> keys_;
+  void grow() { rehash(slots_.size() * 2); }
+
+  uint32_t nvalues_;
+  std::vector<uint8_t> key_types_;
+  std::vector<char> key_bytes_;
+  std::vector<uint64_t> key_off_;  // key g is key_bytes_[key_off_[g], key_off_[g + 1])
   std::vector<uint64_t> hashes_;
-  std::vector<Group> groups_;
-  std::vector<uint32_t> slots_;  // index + 1 into keys_/groups_, 0 = empty
+  std::vector<int64_t> n_;
+  std::vector<ValueAcc> acc_;  // nvalues_ per group
+  std::vector<Slot> slots_;
 };
+
+using Group = PartialResult::GroupView<int64_t, ExactSum>;
+using ConstGroup = PartialResult::GroupView<const int64_t, const ExactSum>;
 
 }  // namespace parairline

@@ -13,10 +13,12 @@
 #include "chunk_scan.h"
 #include "csv_source.h"
 #include "error.h"
+#include "query.h"
 
 namespace parairline {
 
 struct Plan {
+  Query query;
   std::vector<FilePlan> files;
   std::vector<TaskSpec> tasks;
   uint64_t total_bytes = 0;  // on disk, for progress
@@ -33,11 +35,8 @@ inline std::string quoted_list(const std::vector<std::string>& names, std::size_
 }
 
 // Plans one file (or zip member) whose path, name, format and size are set.
-inline CoreError plan_one(FilePlan fp, const std::string& key, const std::string& value, uint64_t chunk_bytes,
-                          Plan& plan) {
+inline CoreError plan_one(FilePlan fp, uint64_t chunk_bytes, Plan& plan) {
   const std::string& name = fp.name;
-  fp.key_name = key;
-  fp.val_name = value;
   std::vector<std::string> names;
   try {
     std::unique_ptr<ByteSource> src = open_source(fp, 0);
@@ -62,8 +61,10 @@ inline CoreError plan_one(FilePlan fp, const std::string& key, const std::string
     col = static_cast<uint32_t>(std::find(names.begin(), names.end(), col_name) - names.begin());
     return CoreError();
   };
-  if (CoreError e = find(key, fp.key_col)) return e;
-  if (CoreError e = find(value, fp.val_col)) return e;
+  fp.cols.assign(plan.query.columns.size(), 0);
+  for (std::size_t c = 0; c < fp.cols.size(); ++c) {
+    if (CoreError e = find(plan.query.columns[c], fp.cols[c])) return e;
+  }
   fp.ncols = static_cast<uint32_t>(names.size());
 
   const uint32_t file_index = static_cast<uint32_t>(plan.files.size());
@@ -95,8 +96,7 @@ inline CoreError plan_one(FilePlan fp, const std::string& key, const std::string
 
 // Plans a path: a plain or compressed CSV file, or every CSV member of a zip
 // archive (each as if it were its own file, named "archive.zip:member.csv").
-inline CoreError plan_file(const std::string& path, const std::string& key, const std::string& value,
-                           uint64_t chunk_bytes, Plan& plan) {
+inline CoreError plan_file(const std::string& path, uint64_t chunk_bytes, Plan& plan) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return io_error(path, "Cannot open the file: " + errno_text(errno) + ".");
   if (S_ISDIR(st.st_mode)) return io_error(path, "This is a directory, not a CSV file.");
@@ -111,7 +111,7 @@ inline CoreError plan_file(const std::string& path, const std::string& key, cons
     e.kind = CoreError::Kind::input;
     return e;
   }
-  if (fp.format != Format::zip) return plan_one(std::move(fp), key, value, chunk_bytes, plan);
+  if (fp.format != Format::zip) return plan_one(std::move(fp), chunk_bytes, plan);
   std::vector<ZipMember> members;
   try {
     members = zip_csv_members(path);
@@ -124,20 +124,45 @@ inline CoreError plan_file(const std::string& path, const std::string& key, cons
     member.member = m.name;
     member.name = path + ":" + m.name;
     member.size = m.size;
-    if (CoreError e = plan_one(std::move(member), key, value, chunk_bytes, plan)) return e;
+    if (CoreError e = plan_one(std::move(member), chunk_bytes, plan)) return e;
   }
   return CoreError();
 }
 
-// Plans every file; the first error (in file order) wins.
-inline CoreError make_plan(const std::vector<std::string>& paths, const std::string& key,
-                           const std::string& value, uint64_t chunk_bytes, Plan& plan) {
-  plan = Plan();
-  chunk_bytes = std::max<uint64_t>(chunk_bytes, 1);
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    if (CoreError e = plan_file(paths[i], key, value, chunk_bytes, plan)) return e;
+// The column names of `path` (of its first CSV member if a zip archive),
+// for the front end to tell columns from other names.
+inline CoreError header_names(const std::string& path, std::vector<std::string>& names) {
+  Plan probe;
+  probe.query.keys = {std::string(kFileKey)};
+  probe.query.index_columns();
+  if (CoreError e = plan_file(path, ~uint64_t{0} >> 1, probe)) return e;
+  try {
+    const FilePlan& fp = probe.files.at(0);
+    std::unique_ptr<ByteSource> src = open_source(fp, 0);
+    uint64_t data_begin = 0;
+    bool empty = false;
+    names = read_header(*src, data_begin, empty);
+  } catch (const IoFailure& e) {
+    return io_error(path, e.what());
   }
   return CoreError();
+}
+
+// Plans every file for `query`; the first error (in file order) wins.
+inline CoreError make_plan(const std::vector<std::string>& paths, Query query, uint64_t chunk_bytes, Plan& plan) {
+  plan = Plan();
+  plan.query = std::move(query);
+  chunk_bytes = std::max<uint64_t>(chunk_bytes, 1);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (CoreError e = plan_file(paths[i], chunk_bytes, plan)) return e;
+  }
+  return CoreError();
+}
+
+// The plan of csv_group_sum()'s query: `value` summed by `key`.
+inline CoreError make_plan(const std::vector<std::string>& paths, const std::string& key, const std::string& value,
+                           uint64_t chunk_bytes, Plan& plan) {
+  return make_plan(paths, sum_query(key, value), chunk_bytes, plan);
 }
 
 // Bytes a task covers, for balancing groups of tasks across workers.

@@ -18,12 +18,79 @@
 
 namespace parairline {
 
+// The total of a run, split by hash into partitions that threads merge
+// into at once, each under its own lock; small tables also keep the merge
+// of millions of groups in cache.
+class PartitionedTotal {
+ public:
+  static constexpr int kBits = 6;
+  static constexpr std::size_t kParts = std::size_t{1} << kBits;
+
+  PartitionedTotal(uint32_t nvalues, uint32_t nkeys) : key_types_(nkeys, 0), locks_(kParts) {
+    for (std::size_t i = 0; i < kParts; ++i) parts_.emplace_back(nvalues, nkeys);
+  }
+
+  void merge(const PartialResult& p) {
+    {
+      std::lock_guard<std::mutex> lock(types_mu_);
+      for (std::size_t j = 0; j < key_types_.size() && j < p.key_types().size(); ++j) {
+        if (p.key_types()[j] > key_types_[j]) key_types_[j] = p.key_types()[j];
+      }
+    }
+    if (p.size() == 0) return;
+    // Counting sort of the groups by partition, then one lock per partition.
+    std::vector<uint32_t> start(kParts + 1, 0);
+    for (std::size_t g = 0; g < p.size(); ++g) ++start[part_of(p.hash(g)) + 1];
+    for (std::size_t i = 0; i < kParts; ++i) start[i + 1] += start[i];
+    std::vector<uint32_t> order(p.size());
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t g = 0; g < p.size(); ++g) order[fill[part_of(p.hash(g))]++] = static_cast<uint32_t>(g);
+    for (std::size_t i = 0; i < kParts; ++i) {
+      if (start[i] == start[i + 1]) continue;
+      std::lock_guard<std::mutex> lock(locks_[i]);
+      PartialResult& t = parts_[i];
+      t.reserve(t.size() + (start[i + 1] - start[i]));
+      for (uint32_t k = start[i]; k < start[i + 1]; ++k) t.merge_group(p, order[k]);
+    }
+  }
+
+  const std::vector<PartialResult>& parts() const { return parts_; }
+  const std::vector<uint8_t>& key_types() const { return key_types_; }
+  std::size_t size() const {
+    std::size_t n = 0;
+    for (const PartialResult& p : parts_) n += p.size();
+    return n;
+  }
+
+  // Every partition in one table (for tests and tools; results use parts()).
+  PartialResult merged() const {
+    PartialResult all(parts_[0].nvalues(), static_cast<uint32_t>(key_types_.size()));
+    all.reserve(size());
+    for (const PartialResult& p : parts_) {
+      for (std::size_t g = 0; g < p.size(); ++g) all.merge_group(p, g);
+    }
+    all.merge_key_types(key_types_);
+    return all;
+  }
+
+ private:
+  // The top bits: the tables index slots by the low ones.
+  static std::size_t part_of(uint64_t h) { return static_cast<std::size_t>(h >> (64 - kBits)); }
+
+  std::vector<PartialResult> parts_;
+  std::vector<uint8_t> key_types_;
+  std::mutex types_mu_;
+  std::vector<std::mutex> locks_;
+};
+
 // Takes task results in any order from any thread. Per file it walks the
 // tasks in order with the true quote state, merges the results whose
 // hypothesis held, asks for re-scans of the others, and keeps the first error.
 class ChainReducer {
  public:
-  explicit ChainReducer(const Plan& plan) : plan_(plan) {
+  explicit ChainReducer(const Plan& plan)
+      : plan_(plan),
+        total_(static_cast<uint32_t>(plan.query.values.size()), static_cast<uint32_t>(plan.query.keys.size())) {
     const std::size_t nf = plan.files.size();
     next_.assign(nf, 0);
     end_.assign(nf, 0);
@@ -46,15 +113,19 @@ class ChainReducer {
   bool skip(std::size_t t) const { return t > first_error_task_.load(std::memory_order_relaxed); }
 
   void submit(std::size_t t, ChunkResult&& r) {
-    std::lock_guard<std::mutex> lock(mu_);
-    const uint32_t f = plan_.tasks[t].file;
-    if (t < next_[f]) {
-      // A re-scan with the true state of a task whose parity was already used.
-      accept(t, r);
-      return;
+    std::vector<PartialResult> ready;  // merged after the chain's lock is released
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      const uint32_t f = plan_.tasks[t].file;
+      if (t < next_[f]) {
+        // A re-scan with the true state of a task whose parity was already used.
+        accept(t, r, ready);
+      } else {
+        pending_[t] = std::move(r);
+        advance(f, ready);
+      }
     }
-    pending_[t] = std::move(r);
-    advance(f);
+    for (const PartialResult& p : ready) total_.merge(p);
   }
 
   // Tasks to scan again, with the true in-quotes state at their start.
@@ -67,8 +138,9 @@ class ChainReducer {
 
   bool has_error() const { return error_task_ != kNoTask; }
   const CoreError& error() const { return error_; }
-  PartialResult& total() { return total_; }
-  const PartialResult& total() const { return total_; }
+  const PartitionedTotal& totals() const { return total_; }
+  // The totals in one table (tests and tools).
+  PartialResult total() const { return total_.merged(); }
 
   // Every task accounted for (only meaningful without an error).
   bool complete() const {
@@ -81,7 +153,7 @@ class ChainReducer {
  private:
   static constexpr std::size_t kNoTask = ~std::size_t{0};
 
-  void accept(std::size_t t, ChunkResult& r) {
+  void accept(std::size_t t, ChunkResult& r, std::vector<PartialResult>& ready) {
     if (r.skipped) return;
     if (r.error) {
       if (t < error_task_) {
@@ -91,10 +163,10 @@ class ChainReducer {
       }
       return;
     }
-    total_.merge(r.partial);
+    ready.push_back(std::move(r.partial));
   }
 
-  void advance(uint32_t f) {
+  void advance(uint32_t f, std::vector<PartialResult>& ready) {
     while (next_[f] < end_[f]) {
       auto it = pending_.find(next_[f]);
       if (it == pending_.end()) return;
@@ -103,7 +175,7 @@ class ChainReducer {
       pending_.erase(it);
       if (r.skipped) return;  // stopped: the chain ends here
       if (r.hyp == state_[f]) {
-        accept(t, r);
+        accept(t, r, ready);
         if (r.error) {
           next_[f] = end_[f];
           return;
@@ -123,7 +195,7 @@ class ChainReducer {
   std::vector<bool> state_;
   std::map<std::size_t, ChunkResult> pending_;
   WorkList reruns_;
-  PartialResult total_;
+  PartitionedTotal total_;
   CoreError error_;
   std::size_t error_task_ = kNoTask;
   std::atomic<std::size_t> first_error_task_{kNoTask};

@@ -34,7 +34,7 @@ inline void run_item(const Plan& plan, ChainReducer& reducer, const WorkItem& w,
     r.skipped = true;
   } else {
     const TaskSpec& t = plan.tasks[w.first];
-    scan_task(plan.files[t.file], t, w.second, buf, stop, progress, r);
+    scan_task(plan.query, plan.files[t.file], t, w.second, buf, stop, progress, r);
   }
   reducer.submit(w.first, std::move(r));
 }

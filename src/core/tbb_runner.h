@@ -87,7 +87,7 @@ inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::
     thread_local std::vector<char> buf;
     drain_tasks(next, ids.size(), stop, [&](std::size_t i) {
       const TaskSpec& t = plan.tasks[ids[i]];
-      return failure.guard([&] { scan_task(plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]); });
+      return failure.guard([&] { scan_task(plan.query, plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]); });
     });
   });
   failure.rethrow();

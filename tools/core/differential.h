@@ -44,12 +44,13 @@ inline std::string compare(const PartialResult& want, const CoreError& want_err,
   PartialResult probe = got;
   for (std::size_t i = 0; i < want.size(); ++i) {
     const std::size_t before = probe.size();
-    const Group& g = probe.find_or_insert(want.key(i));
-    if (probe.size() != before) return "key missing from chunked result: " + want.key(i);
-    const Group& w = want.group(i);
-    if (g.n != w.n || g.missing != w.missing) return "different counts for key " + want.key(i);
+    const std::string key(want.key(i));
+    const Group g = probe.group(probe.find_or_insert(key));
+    if (probe.size() != before) return "key missing from chunked result: " + key;
+    const ConstGroup w = want.group(i);
+    if (g.n != w.n || g.missing != w.missing) return "different counts for key " + key;
     if (!same_bits(g.sum.to_double(), w.sum.to_double()) || !g.sum.same_value(w.sum)) {
-      return "different sum for key " + want.key(i);
+      return "different sum for key " + key;
     }
   }
   return "";

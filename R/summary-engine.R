@@ -1,0 +1,104 @@
+# The C++ backends behind csv_summarise(): the query as the engine takes it,
+# one run on the chosen backend, and the engine's exact accumulators turned
+# into the summary's columns. The engine keeps, per group, the row count and
+# per value column the exact sum, the missing count, the minimum and the
+# maximum; every aggregate is one of those or a ratio of two.
+
+summary_engine <- function(files, query, backend, threads, threads_given, progress, call) {
+  eq <- engine_query(query)
+  res <- switch(backend,
+    tbb = summary_tbb(files, eq, threads, progress, call = call),
+    fork = summary_fork(files, eq, threads, progress, call = call),
+    # NULL lets each cluster worker use its own cores.
+    future = summary_future(files, eq, if (is.null(threads_given)) NULL else threads, progress, call = call)
+  )
+  engine_frame(res, query)
+}
+
+# The value columns the aggregates read, each once, with what they need.
+engine_values <- function(aggs) {
+  cols <- unique(aggs$col[aggs$fun != "n"])
+  needs <- function(funs) {
+    vapply(cols, function(col) any(aggs$fun[aggs$col %in% col] %in% funs), logical(1), USE.NAMES = FALSE)
+  }
+  list(name = cols, numbers = needs(c("sum", "mean", "min", "max")), minmax = needs(c("min", "max")))
+}
+
+# The query as the engine reads it (src/summary_r.h): the filter tree
+# flattened, children before parents, the root last; numbers as decimal text.
+engine_query <- function(query) {
+  list(keys = query$by, values = engine_values(query$aggs), filter = flatten_filter(query$where))
+}
+
+flatten_filter <- function(where) {
+  nodes <- list()
+  add <- function(node) {
+    out <- list(op = node$op, cmp = "==", col = "", a = -1L, b = -1L, nums = character(), strs = character())
+    if (node$op %in% c("and", "or")) {
+      out$a <- add(node$args[[1]])
+      out$b <- add(node$args[[2]])
+    } else if (node$op == "not") {
+      out$a <- add(node$arg)
+    } else {
+      out$col <- node$col
+      constants <- if (node$op == "cmp") node$value else node$values
+      if (node$op == "cmp") out$cmp <- node$cmp
+      if (node$op != "is_na") {
+        text <- is.character(constants)
+        out$op <- paste0(if (node$op == "cmp") "cmp" else "in", if (text) "_str" else "_num")
+        if (text) out$strs <- constants else out$nums <- decimal_text(constants)
+      }
+    }
+    nodes[[length(nodes) + 1L]] <<- out
+    length(nodes) - 1L
+  }
+  if (!is.null(where)) add(where)
+  nodes
+}
+
+# The shortest decimal text that reads back as the same double, so that
+# `x > 0.1` compares with the decimal 0.1 the user wrote.
+decimal_text <- function(x) {
+  vapply(x, function(v) {
+    for (digits in 15:17) {
+      s <- formatC(v, digits = digits, format = "g", width = 1)
+      if (as.numeric(s) == v) break
+    }
+    s
+  }, character(1), USE.NAMES = FALSE)
+}
+
+# Counts as integer, as dplyr's n() and data.table's .N give them, unless
+# one is beyond R's integers.
+count_vector <- function(x) if (all(x <= .Machine$integer.max)) as.integer(x) else x
+
+engine_frame <- function(res, query) {
+  out <- res$keys
+  names(out) <- query$by
+  aggs <- query$aggs
+  cols <- engine_values(aggs)$name
+  n <- res$n
+  for (i in seq_len(nrow(aggs))) {
+    fun <- aggs$fun[i]
+    v <- match(aggs$col[i], cols)
+    missing <- if (fun != "n") res$missing[[v]]
+    x <- switch(fun,
+      n = count_vector(n),
+      nmiss = count_vector(missing),
+      sum = res$sum[[v]],
+      mean = res$sum[[v]] / (n - missing),
+      min = res$min[[v]],
+      max = res$max[[v]]
+    )
+    if (fun %in% c("sum", "mean", "min", "max") && !aggs$na_rm[i]) x[missing > 0] <- NA
+    out[[aggs$name[i]]] <- x
+  }
+  structure(out, class = "data.frame", row.names = .set_row_names(length(n)))
+}
+
+# The column names of a file (of its first CSV member if a zip archive).
+engine_header <- function(path, call = rlang::caller_env()) {
+  res <- cpp_header(path.expand(path))
+  if (!is.null(res$error)) abort_core_error(res$error, call = call)
+  res$names
+}

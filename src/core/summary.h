@@ -1,0 +1,206 @@
+// The end of a run: the groups' key texts typed (key_types.h), groups whose
+// typed keys are equal merged ("01" and "1"), and the rows sorted by the
+// keys (numbers numerically, text in byte order, missing last).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "csv_source.h"
+#include "key_types.h"
+#include "partial.h"
+#include "query.h"
+
+namespace parairline {
+
+struct KeyColumn {
+  KeyType type = KeyType::text;   // none never stays: an all-missing column is text
+  std::vector<uint8_t> missing;   // per row
+  std::vector<int32_t> ints;      // integer columns
+  std::vector<double> reals;      // real columns
+  std::vector<std::string_view> texts;  // text columns (views into the partials or the plan)
+};
+
+struct Summary {
+  std::vector<KeyColumn> keys;
+  std::vector<int64_t> n;
+  std::vector<ValueAcc> acc;  // nvalues per row
+  uint32_t nvalues = 0;
+  std::size_t size() const { return n.size(); }
+};
+
+namespace summary_detail {
+
+// One group of one partial, and its key fields split at the NULs.
+struct GroupRef {
+  const PartialResult* part;
+  uint32_t index;
+};
+
+// Dense ranks of one key column's typed values: equal values (after typing)
+// share a rank; ranks follow the sort order, missing last.
+template <class T, class Hash = std::hash<T>>
+std::vector<uint32_t> dense_ranks(const std::vector<T>& value, const std::vector<uint8_t>& missing) {
+  std::unordered_map<T, uint32_t, Hash> ids;
+  std::vector<T> distinct;
+  std::vector<uint32_t> id(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (missing[i]) continue;
+    auto it = ids.emplace(value[i], static_cast<uint32_t>(distinct.size()));
+    if (it.second) distinct.push_back(value[i]);
+    id[i] = it.first->second;
+  }
+  std::vector<uint32_t> order(distinct.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return distinct[a] < distinct[b]; });
+  std::vector<uint32_t> rank_of(distinct.size());
+  for (uint32_t r = 0; r < order.size(); ++r) rank_of[order[r]] = r;
+  const uint32_t na_rank = static_cast<uint32_t>(distinct.size());
+  for (std::size_t i = 0; i < value.size(); ++i) id[i] = missing[i] ? na_rank : rank_of[id[i]];
+  return id;
+}
+
+struct DoubleHash {
+  std::size_t operator()(double x) const {
+    uint64_t b;
+    std::memcpy(&b, &x, sizeof b);
+    return static_cast<std::size_t>(mix64(b));
+  }
+};
+
+}  // namespace summary_detail
+
+// Builds the summary from a run's partitions. `key_types` are the widest
+// types seen in rows the filter dropped; `files` name the `.file` keys.
+inline Summary summarise_groups(const std::vector<PartialResult>& parts, const std::vector<uint8_t>& key_types,
+                                const Query& q, const std::vector<FilePlan>& files) {
+  using namespace summary_detail;
+  const std::size_t nk = q.keys.size();
+  const uint32_t nv = static_cast<uint32_t>(q.values.size());
+  std::vector<GroupRef> groups;
+  for (const PartialResult& p : parts) {
+    for (std::size_t g = 0; g < p.size(); ++g) groups.push_back(GroupRef{&p, static_cast<uint32_t>(g)});
+  }
+  const std::size_t ng = groups.size();
+
+  // Key fields per group (a composite key is its fields joined by NULs).
+  std::vector<std::string_view> field(ng * nk);
+  for (std::size_t i = 0; i < ng; ++i) {
+    std::string_view key = groups[i].part->key(groups[i].index);
+    for (std::size_t k = 0; k < nk; ++k) {
+      const std::size_t cut = k + 1 == nk ? key.size() : key.find('\0');
+      std::string_view f = key.substr(0, cut);
+      if (q.key_col[k] < 0) {
+        std::size_t file = 0;
+        for (char c : f) file = file * 10 + static_cast<std::size_t>(c - '0');
+        f = file < files.size() ? std::string_view(files[file].name) : std::string_view();
+      }
+      field[i * nk + k] = f;
+      key.remove_prefix(cut == key.size() ? cut : cut + 1);
+    }
+  }
+
+  Summary out;
+  out.nvalues = nv;
+  std::vector<KeyColumn> typed(nk);
+  std::vector<std::vector<uint32_t>> ranks(nk);
+  for (std::size_t k = 0; k < nk; ++k) {
+    KeyColumn& col = typed[k];
+    KeyType t = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
+    if (q.key_col[k] < 0) t = KeyType::text;
+    col.missing.assign(ng, 0);
+    for (std::size_t i = 0; i < ng && t != KeyType::text; ++i) t = wider(t, classify_key(field[i * nk + k]));
+    if (t == KeyType::none) t = KeyType::text;
+    col.type = t;
+    for (std::size_t i = 0; i < ng; ++i) col.missing[i] = q.key_col[k] >= 0 && missing_text(field[i * nk + k]);
+    if (t == KeyType::integer) {
+      col.ints.assign(ng, 0);
+      for (std::size_t i = 0; i < ng; ++i) {
+        if (!col.missing[i]) classify_key(field[i * nk + k], &col.ints[i], nullptr);
+      }
+      ranks[k] = dense_ranks(col.ints, col.missing);
+    } else if (t == KeyType::real) {
+      col.reals.assign(ng, 0.0);
+      for (std::size_t i = 0; i < ng; ++i) {
+        if (col.missing[i]) continue;
+        int32_t as_int = 0;
+        if (classify_key(field[i * nk + k], &as_int, &col.reals[i]) == KeyType::integer) col.reals[i] = as_int;
+      }
+      ranks[k] = dense_ranks<double, DoubleHash>(col.reals, col.missing);
+    } else {
+      col.texts.assign(ng, std::string_view());
+      for (std::size_t i = 0; i < ng; ++i) col.texts[i] = field[i * nk + k];
+      ranks[k] = dense_ranks(col.texts, col.missing);
+    }
+  }
+
+  // Sort by the rank tuple, packed into one integer when it fits.
+  std::vector<uint32_t> order(ng);
+  std::iota(order.begin(), order.end(), 0u);
+  unsigned bits = 0;
+  std::vector<unsigned> width(nk);
+  for (std::size_t k = 0; k < nk; ++k) {
+    uint32_t most = 0;
+    for (uint32_t r : ranks[k]) most = std::max(most, r);
+    unsigned w = 1;
+    while (w < 32 && (uint64_t{1} << w) <= most) ++w;
+    width[k] = w;
+    bits += w;
+  }
+  if (bits <= 64) {
+    std::vector<std::pair<uint64_t, uint32_t>> packed(ng);
+    for (std::size_t i = 0; i < ng; ++i) {
+      uint64_t v = 0;
+      for (std::size_t k = 0; k < nk; ++k) v = (v << width[k]) | ranks[k][i];
+      packed[i] = {v, static_cast<uint32_t>(i)};
+    }
+    std::sort(packed.begin(), packed.end());
+    for (std::size_t i = 0; i < ng; ++i) order[i] = packed[i].second;
+  } else {
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      for (std::size_t k = 0; k < nk; ++k) {
+        if (ranks[k][a] != ranks[k][b]) return ranks[k][a] < ranks[k][b];
+      }
+      return false;
+    });
+  }
+
+  // Emit the rows; a run of equal rank tuples is one group.
+  out.keys.resize(nk);
+  for (std::size_t k = 0; k < nk; ++k) out.keys[k].type = typed[k].type;
+  auto same = [&](uint32_t a, uint32_t b) {
+    for (std::size_t k = 0; k < nk; ++k) {
+      if (ranks[k][a] != ranks[k][b]) return false;
+    }
+    return true;
+  };
+  for (std::size_t s = 0; s < ng; ++s) {
+    const uint32_t i = order[s];
+    const GroupRef& g = groups[i];
+    if (s > 0 && same(order[s - 1], i)) {
+      out.n.back() += g.part->n(g.index);
+      for (uint32_t v = 0; v < nv; ++v) out.acc[out.acc.size() - nv + v].merge(g.part->acc(g.index, v));
+      continue;
+    }
+    for (std::size_t k = 0; k < nk; ++k) {
+      const KeyColumn& from = typed[k];
+      KeyColumn& to = out.keys[k];
+      to.missing.push_back(from.missing[i]);
+      if (from.type == KeyType::integer) to.ints.push_back(from.ints[i]);
+      if (from.type == KeyType::real) to.reals.push_back(from.reals[i]);
+      if (from.type == KeyType::text) to.texts.push_back(from.texts[i]);
+    }
+    out.n.push_back(g.part->n(g.index));
+    for (uint32_t v = 0; v < nv; ++v) out.acc.push_back(g.part->acc(g.index, v));
+  }
+  return out;
+}
+
+}  // namespace parairline

@@ -1,0 +1,155 @@
+// Glue of summaries: the query from R's engine_query() list into the
+// engine's Query, and a run's Summary into R vectors. Shared by the tbb,
+// fork and future glue.
+#pragma once
+
+#include <Rcpp.h>
+
+#include <string>
+#include <vector>
+
+#include "core/query.h"
+#include "core/reducer.h"
+#include "core/summary.h"
+#include "r_glue.h"
+
+namespace parairline {
+
+inline CmpOp cmp_from_r(const std::string& s) {
+  if (s == "==") return CmpOp::eq;
+  if (s == "!=") return CmpOp::ne;
+  if (s == "<") return CmpOp::lt;
+  if (s == "<=") return CmpOp::le;
+  if (s == ">") return CmpOp::gt;
+  if (s == ">=") return CmpOp::ge;
+  throw std::invalid_argument("unknown comparison " + s);
+}
+
+inline FilterOp op_from_r(const std::string& s) {
+  static const char* names[] = {"cmp_num", "cmp_str", "in_num", "in_str", "is_na", "not", "and", "or"};
+  for (int i = 0; i < 8; ++i) {
+    if (s == names[i]) return static_cast<FilterOp>(i);
+  }
+  throw std::invalid_argument("unknown filter operation " + s);
+}
+
+// The query R built (engine_query() in R/summary-engine.R). Throws
+// std::invalid_argument if it is malformed: a bug on the R side.
+inline Query query_from_r(const Rcpp::List& r) {
+  Query q;
+  q.keys = Rcpp::as<std::vector<std::string>>(r["keys"]);
+  Rcpp::List values = r["values"];
+  const std::vector<std::string> names = Rcpp::as<std::vector<std::string>>(values["name"]);
+  const std::vector<bool> numbers = Rcpp::as<std::vector<bool>>(values["numbers"]);
+  const std::vector<bool> minmax = Rcpp::as<std::vector<bool>>(values["minmax"]);
+  if (numbers.size() != names.size() || minmax.size() != names.size()) throw std::invalid_argument("values");
+  for (std::size_t i = 0; i < names.size(); ++i) q.values.push_back(ValueSpec{names[i], numbers[i], minmax[i]});
+  q.index_columns();
+  Rcpp::List filter = r["filter"];
+  for (R_xlen_t i = 0; i < filter.size(); ++i) {
+    Rcpp::List node = filter[i];
+    FilterNode n;
+    n.op = op_from_r(Rcpp::as<std::string>(node["op"]));
+    n.cmp = cmp_from_r(Rcpp::as<std::string>(node["cmp"]));
+    const std::string col = Rcpp::as<std::string>(node["col"]);
+    if (!col.empty()) n.col = q.column(col);
+    n.a = Rcpp::as<int>(node["a"]);
+    n.b = Rcpp::as<int>(node["b"]);
+    for (const std::string& text : Rcpp::as<std::vector<std::string>>(node["nums"])) {
+      Decimal d;
+      if (parse_decimal(text.data(), text.data() + text.size(), d) != ParseStatus::ok) {
+        throw std::invalid_argument("the constant " + text + " is not a decimal number");
+      }
+      n.nums.push_back(d);
+    }
+    n.strs = Rcpp::as<std::vector<std::string>>(node["strs"]);
+    q.filter.push_back(std::move(n));
+  }
+  if (const char* why = query_problem(q)) throw std::invalid_argument(why);
+  return q;
+}
+
+// The engine's result: list(keys = <list of typed vectors>, n, sum, missing,
+// min, max), the last four lists with one double vector per value column.
+inline Rcpp::List summary_list(const Summary& s) {
+  const R_xlen_t n = static_cast<R_xlen_t>(s.size());
+  Rcpp::List keys(s.keys.size());
+  for (std::size_t k = 0; k < s.keys.size(); ++k) {
+    const KeyColumn& c = s.keys[k];
+    if (c.type == KeyType::integer) {
+      Rcpp::IntegerVector v(n);
+      for (R_xlen_t i = 0; i < n; ++i) v[i] = c.missing[i] ? NA_INTEGER : c.ints[i];
+      keys[k] = v;
+    } else if (c.type == KeyType::real) {
+      Rcpp::NumericVector v(n);
+      for (R_xlen_t i = 0; i < n; ++i) v[i] = c.missing[i] ? NA_REAL : c.reals[i];
+      keys[k] = v;
+    } else {
+      Rcpp::CharacterVector v(n);
+      std::string tmp;
+      for (R_xlen_t i = 0; i < n; ++i) {
+        if (c.missing[i]) {
+          v[i] = NA_STRING;
+          continue;
+        }
+        tmp.assign(c.texts[i].data(), c.texts[i].size());
+        v[i] = Rf_mkCharLenCE(tmp.data(), static_cast<int>(tmp.size()), key_encoding(tmp));
+      }
+      keys[k] = v;
+    }
+  }
+  Rcpp::NumericVector count(n);
+  for (R_xlen_t i = 0; i < n; ++i) count[i] = static_cast<double>(s.n[i]);
+  Rcpp::List sum(s.nvalues), missing(s.nvalues), min(s.nvalues), max(s.nvalues);
+  for (uint32_t v = 0; v < s.nvalues; ++v) {
+    Rcpp::NumericVector su(n), mi(n), lo(n), hi(n);
+    for (R_xlen_t i = 0; i < n; ++i) {
+      const ValueAcc& a = s.acc[static_cast<std::size_t>(i) * s.nvalues + v];
+      su[i] = a.sum.to_double();
+      mi[i] = static_cast<double>(a.missing);
+      const bool any = a.missing < s.n[i];
+      lo[i] = any ? a.min : NA_REAL;
+      hi[i] = any ? a.max : NA_REAL;
+    }
+    sum[v] = su;
+    missing[v] = mi;
+    min[v] = lo;
+    max[v] = hi;
+  }
+  return Rcpp::List::create(Rcpp::Named("keys") = keys, Rcpp::Named("n") = count, Rcpp::Named("sum") = sum,
+                            Rcpp::Named("missing") = missing, Rcpp::Named("min") = min, Rcpp::Named("max") = max);
+}
+
+// What a finished run returns to R: the first error (located to its line;
+// Ctrl-C works meanwhile), else the summary. `completed` is false if the
+// run ended before every chunk.
+inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, bool completed = true) {
+  if (reducer.has_error()) {
+    CoreError e = reducer.error();
+    SEXP failed = run_off_main([&](const std::atomic<bool>& stop) { locate_error(plan, e, stop); });
+    if (failed != R_NilValue) return failed;
+    return error_list(e);
+  }
+  if (!completed || !reducer.complete()) {
+    return error_list("internal", "Not every chunk of the input was summed (a bug in parairline; please report it).");
+  }
+  Summary s;
+  SEXP failed = run_off_main([&](const std::atomic<bool>&) {
+    s = summarise_groups(reducer.totals().parts(), reducer.totals().key_types(), plan.query, plan.files);
+  });
+  if (failed != R_NilValue) return failed;
+  return protect_r([&] { return summary_list(s); });
+}
+
+// The query argument of an exported function, or an internal error list.
+inline bool read_query(SEXP r, Query& q, Rcpp::List& error) {
+  try {
+    q = query_from_r(Rcpp::List(r));
+    return true;
+  } catch (const std::exception& e) {
+    error = error_list("internal", std::string("The query R built is malformed (") + e.what() + ").");
+    return false;
+  }
+}
+
+}  // namespace parairline
