@@ -155,6 +155,9 @@ class ChunkScanner {
                ChunkResult& out)
       : q_(q), fp_(fp), out_(out), chunk_end_(task.end), ncols_(fp.ncols), cols_(q.columns.size()) {
     out_.partial = PartialResult(static_cast<uint32_t>(q.values.size()), static_cast<uint32_t>(q.keys.size()));
+    // As many groups as this thread's last task had: with millions of
+    // groups, growing each task's table from empty costs more than filling it.
+    out_.partial.reserve_groups(groups_hint());
     out_.hyp = hyp;
     in_quotes_ = hyp ? ~uint64_t{0} : 0;
     parity_target_ = task.last ? kNone : task.end - 1;
@@ -185,6 +188,12 @@ class ChunkScanner {
   void start_skipping() { skipping_ = true; }
 
   bool done() const { return done_; }
+
+  // The groups of this thread's last scan, a size hint for the next.
+  static std::size_t& groups_hint() {
+    thread_local std::size_t hint = 0;
+    return hint;
+  }
 
   // Scans blocks [from, to) of buf (file offset `base` at buf[0]). Returns
   // where it stopped. The loop is compiled twice (scan_impl.inc): for any
@@ -284,7 +293,7 @@ class ChunkScanner {
 
   // Column c's raw bytes in the current record (a CR before the newline is
   // not part of the last field).
-  std::string_view raw(uint32_t c) const {
+  __attribute__((always_inline)) std::string_view raw(uint32_t c) const {
     const Field& f = cols_[c];
     std::string_view v = f.saved ? std::string_view(f.buf) : std::string_view(buf_ + (f.start - base_), f.end - f.start);
     if (cr_ && fp_.cols[c] + 1 == ncols_ && !v.empty() && v.back() == '\r') v.remove_suffix(1);
@@ -295,44 +304,51 @@ class ChunkScanner {
     return "Column \"" + q_.columns[c] + "\" (field " + std::to_string(fp_.cols[c] + 1) + ")";
   }
 
-  // Column c's text, unquoted; false (and the error set) on a stray quote.
-  bool text(uint32_t c, std::string_view& v) {
-    v = raw(c);
-    if (unquote(v, cols_[c].tmp)) return true;
+  // Column c's text, unquoted; on a stray quote the error is set (done_).
+  // Returned by value: a view passed by reference would live on the stack,
+  // and reloading it whole after two half stores stalls every row.
+  __attribute__((always_inline)) std::string_view text(uint32_t c) {
+    std::string_view v = raw(c);
+    if (!unquote(v, cols_[c].tmp)) fail_stray_quote(c);
+    return v;
+  }
+
+  __attribute__((noinline, cold)) void fail_stray_quote(uint32_t c) {
     fail_parse(field_label(c) + " has a stray quote.", fp_.cols[c] + 1, raw(c));
-    return false;
   }
 
   // Column c's number, parsed once per row (the filter and a value may both
-  // ask); d is null for a missing value. False (and the error set) if the
-  // text is not a number.
-  bool number(uint32_t c, std::string_view v, const Decimal*& d) {
-    if (number_row_[c] == row_) {
-      d = number_missing_[c] ? nullptr : &numbers_[c];
-      return true;
-    }
+  // ask): null for a missing value. If the text is not a number the error
+  // is set (done_).
+  __attribute__((always_inline)) const Decimal* number(uint32_t c, std::string_view v) {
+    if (number_row_[c] == row_) return number_missing_[c] ? nullptr : &numbers_[c];
     const ParseStatus st = parse_decimal(v.data(), v.data() + v.size(), numbers_[c]);
     if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
-      const char* what = st == ParseStatus::bad ? "is not a number" : "is out of range (beyond 1e310 or below 1e-400)";
-      fail_parse(field_label(c) + " has \"" + printable(v) + "\", which " + what + ".", fp_.cols[c] + 1, v);
-      return false;
+      fail_number(c, v, st);
+      return nullptr;
     }
     number_row_[c] = row_;
     number_missing_[c] = st == ParseStatus::missing;
-    d = number_missing_[c] ? nullptr : &numbers_[c];
-    return true;
+    return number_missing_[c] ? nullptr : &numbers_[c];
+  }
+
+  __attribute__((noinline, cold)) void fail_number(uint32_t c, std::string_view v, ParseStatus st) {
+    const char* what = st == ParseStatus::bad ? "is not a number" : "is out of range (beyond 1e310 or below 1e-400)";
+    fail_parse(field_label(c) + " has \"" + printable(v) + "\", which " + what + ".", fp_.cols[c] + 1, v);
   }
 
   // The filter's view of the current row.
   struct RowAccess {
     ChunkScanner& s;
-    bool text(uint32_t c, std::string_view& v) { return s.text(c, v); }
+    bool text(uint32_t c, std::string_view& v) {
+      v = s.text(c);
+      return !s.done_;
+    }
     bool number(uint32_t c, std::string_view v, const Decimal*& d) {
-      if (!s.number(c, v, d)) {
-        s.out_.error.message += " The filter compares it with a number.";
-        return false;
-      }
-      return true;
+      d = s.number(c, v);
+      if (!s.done_) return true;
+      s.out_.error.message += " The filter compares it with a number.";
+      return false;
     }
   };
 
@@ -342,8 +358,8 @@ class ChunkScanner {
     for (std::size_t k = 0; k < q_.keys.size(); ++k) {
       const int32_t c = q_.key_col[k];
       if (c < 0 || types[k] == static_cast<uint8_t>(KeyType::text)) continue;
-      std::string_view v;
-      if (!text(static_cast<uint32_t>(c), v)) return;
+      const std::string_view v = text(static_cast<uint32_t>(c));
+      if (done_) return;
       const KeyType t = classify_key(v);
       if (static_cast<uint8_t>(t) > types[k]) types[k] = static_cast<uint8_t>(t);
     }
@@ -369,13 +385,14 @@ class ChunkScanner {
     }
     std::string_view key;
     if (single_key_) {
-      if (!text(static_cast<uint32_t>(q_.key_col[0]), key)) return;
+      key = text(static_cast<uint32_t>(q_.key_col[0]));
+      if (done_) return;
     } else {
       key_buf_.clear();
       for (std::size_t k = 0; k < q_.keys.size(); ++k) {
         if (k) key_buf_.push_back('\0');  // no key has a NUL byte (checked below)
-        std::string_view v = file_key_;
-        if (q_.key_col[k] >= 0 && !text(static_cast<uint32_t>(q_.key_col[k]), v)) return;
+        const std::string_view v = q_.key_col[k] >= 0 ? text(static_cast<uint32_t>(q_.key_col[k])) : file_key_;
+        if (done_) return;
         key_buf_.append(v.data(), v.size());
       }
       key = key_buf_;
@@ -390,13 +407,16 @@ class ChunkScanner {
       ValueAcc& acc = out_.partial.acc(g, v);
       std::string_view text_v = raw(c);
       // A value needs no quote check unless quoted: a stray quote is not a number anyway.
-      if (!text_v.empty() && text_v.front() == '"' && !text(c, text_v)) return;
+      if (!text_v.empty() && text_v.front() == '"') {
+        text_v = text(c);
+        if (done_) return;
+      }
       if (!spec.numbers) {
         acc.missing += missing_text(text_v);
         continue;
       }
-      const Decimal* d = nullptr;
-      if (!number(c, text_v, d)) return;
+      const Decimal* d = number(c, text_v);
+      if (done_) return;
       if (!d) {
         ++acc.missing;
         continue;
@@ -416,8 +436,8 @@ class ChunkScanner {
     for (std::size_t k = 0; k < q_.keys.size(); ++k) {
       const int32_t c = q_.key_col[k];
       if (c < 0) continue;
-      std::string_view v;
-      if (!text(static_cast<uint32_t>(c), v)) return true;
+      const std::string_view v = text(static_cast<uint32_t>(c));
+      if (done_) return true;
       if (std::memchr(v.data(), '\0', v.size())) {
         fail_parse(field_label(static_cast<uint32_t>(c)) + " has a NUL byte, which R strings cannot hold.",
                    fp_.cols[static_cast<uint32_t>(c)] + 1, v);
@@ -641,6 +661,7 @@ inline void scan_task(const Query& q, const FilePlan& fp, const TaskSpec& task, 
       len += got;
       last_good = base + len;
     }
+    ChunkScanner::groups_hint() = out.partial.size();
   } catch (const IoFailure& e) {
     out.error = io_error(fp.name, e.what());
     if (fp.compressed()) {

@@ -113,7 +113,7 @@ class PartialResult {
       const Slot& s = slots_[i];
       if (s.group == 0) break;
       // A short key's hash is a bijection of its bytes and length.
-      if (s.hash == h && (key.size() <= 8 || key_equals(s.group - 1, key))) {
+      if (s.hash == h && (key.size() <= 8 || key_equals(s, key))) {
         if (created) *created = false;
         return s.group - 1;
       }
@@ -128,7 +128,7 @@ class PartialResult {
     hashes_.push_back(h);
     n_.push_back(0);
     acc_.resize(acc_.size() + nvalues_);
-    insert_slot(h, static_cast<uint32_t>(g + 1));
+    insert_slot(g);
     if (created) *created = true;
     return g;
   }
@@ -165,6 +165,15 @@ class PartialResult {
     std::size_t want = slots_.size();
     while (groups * 2 > want) want *= 2;
     if (want != slots_.size()) rehash(want);
+  }
+
+  // reserve(), and room in the arrays too (a fresh table about to be filled).
+  void reserve_groups(std::size_t groups) {
+    reserve(groups);
+    hashes_.reserve(groups);
+    key_off_.reserve(groups + 1);
+    n_.reserve(groups);
+    acc_.reserve(groups * nvalues_);
   }
 
   // Compact binary form (see wire.h): exact accumulators travel, never
@@ -233,27 +242,45 @@ class PartialResult {
   }
 
  private:
+  // The key's place in the arena rides in the slot: a probe reads the slot
+  // and the key's bytes, not the offsets array too.
   struct Slot {
     uint64_t hash = 0;
+    uint64_t key_at = 0;
+    uint32_t key_len = 0;
     uint32_t group = 0;  // index + 1, 0 = empty
   };
 
-  bool key_equals(std::size_t g, std::string_view key) const {
-    const uint64_t len = key_off_[g + 1] - key_off_[g];
-    return len == key.size() && std::memcmp(key_bytes_.data() + key_off_[g], key.data(), key.size()) == 0;
+  bool key_equals(const Slot& s, std::string_view key) const {
+    const uint64_t len = s.key_len;
+    if (len != key.size()) return false;
+    const char* p = key_bytes_.data() + s.key_at;
+    if (len <= 16) {
+      // Two overlapping words each (len > 8): no call to memcmp for short keys.
+      uint64_t a0, a1, b0, b1;
+      std::memcpy(&a0, p, 8);
+      std::memcpy(&a1, p + len - 8, 8);
+      std::memcpy(&b0, key.data(), 8);
+      std::memcpy(&b1, key.data() + len - 8, 8);
+      return a0 == b0 && a1 == b1;
+    }
+    return std::memcmp(p, key.data(), key.size()) == 0;
   }
 
-  void insert_slot(uint64_t h, uint32_t group) {
+  void insert_slot(std::size_t g) {
     const std::size_t mask = slots_.size() - 1;
-    std::size_t i = h & mask;
+    std::size_t i = hashes_[g] & mask;
     while (slots_[i].group != 0) i = (i + 1) & mask;
-    slots_[i].hash = h;
-    slots_[i].group = group;
+    Slot& s = slots_[i];
+    s.hash = hashes_[g];
+    s.key_at = key_off_[g];
+    s.key_len = static_cast<uint32_t>(key_off_[g + 1] - key_off_[g]);
+    s.group = static_cast<uint32_t>(g + 1);
   }
 
   void rehash(std::size_t nslots) {
     slots_.assign(nslots, Slot());
-    for (std::size_t g = 0; g < size(); ++g) insert_slot(hashes_[g], static_cast<uint32_t>(g + 1));
+    for (std::size_t g = 0; g < size(); ++g) insert_slot(g);
   }
 
   void grow() { rehash(slots_.size() * 2); }

@@ -23,7 +23,7 @@ namespace parairline {
 // of millions of groups in cache.
 class PartitionedTotal {
  public:
-  static constexpr int kBits = 6;
+  static constexpr int kBits = 8;
   static constexpr std::size_t kParts = std::size_t{1} << kBits;
 
   PartitionedTotal(uint32_t nvalues, uint32_t nkeys) : key_types_(nkeys, 0), locks_(kParts) {

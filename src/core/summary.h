@@ -9,7 +9,6 @@
 #include <numeric>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -45,35 +44,76 @@ struct GroupRef {
 };
 
 // Dense ranks of one key column's typed values: equal values (after typing)
-// share a rank; ranks follow the sort order, missing last.
-template <class T, class Hash = std::hash<T>>
-std::vector<uint32_t> dense_ranks(const std::vector<T>& value, const std::vector<uint8_t>& missing) {
-  std::unordered_map<T, uint32_t, Hash> ids;
-  std::vector<T> distinct;
-  std::vector<uint32_t> id(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (missing[i]) continue;
-    auto it = ids.emplace(value[i], static_cast<uint32_t>(distinct.size()));
-    if (it.second) distinct.push_back(value[i]);
-    id[i] = it.first->second;
+// share a rank; ranks follow the sort order, missing last. `sorted` holds
+// (sort key, row) for the non-missing rows, sorted; `same` says whether two
+// adjacent entries hold the same value. Sorting beats hashing here: millions
+// of groups, and no memory beyond the array.
+template <class Entry, class Same>
+std::vector<uint32_t> ranks_of_sorted(std::size_t n, const std::vector<Entry>& sorted, Same same) {
+  std::vector<uint32_t> rank(n, 0);
+  uint32_t r = 0;
+  for (std::size_t s = 0; s < sorted.size(); ++s) {
+    if (s > 0 && !same(sorted[s - 1], sorted[s])) ++r;
+    rank[sorted[s].row] = r;
   }
-  std::vector<uint32_t> order(distinct.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return distinct[a] < distinct[b]; });
-  std::vector<uint32_t> rank_of(distinct.size());
-  for (uint32_t r = 0; r < order.size(); ++r) rank_of[order[r]] = r;
-  const uint32_t na_rank = static_cast<uint32_t>(distinct.size());
-  for (std::size_t i = 0; i < value.size(); ++i) id[i] = missing[i] ? na_rank : rank_of[id[i]];
-  return id;
+  const uint32_t na_rank = sorted.empty() ? 0 : r + 1;
+  std::vector<uint8_t> seen(n, 0);
+  for (const Entry& e : sorted) seen[e.row] = 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!seen[i]) rank[i] = na_rank;
+  }
+  return rank;
 }
 
-struct DoubleHash {
-  std::size_t operator()(double x) const {
-    uint64_t b;
-    std::memcpy(&b, &x, sizeof b);
-    return static_cast<std::size_t>(mix64(b));
-  }
+template <class T>
+struct NumberEntry {
+  T value;
+  uint32_t row;
 };
+
+template <class T>
+std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing) {
+  std::vector<NumberEntry<T>> e;
+  e.reserve(x.size());
+  for (uint32_t i = 0; i < x.size(); ++i) {
+    if (!missing[i]) e.push_back({x[i], i});
+  }
+  std::sort(e.begin(), e.end(), [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value < b.value; });
+  return ranks_of_sorted(x.size(), e, [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value == b.value; });
+}
+
+// Bytes [at, at + 8) of v, big-endian and zero-padded: comparing two such
+// words compares that stretch of the strings (keys hold no NUL byte).
+inline uint64_t word_at(std::string_view v, std::size_t at) {
+  unsigned char b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  if (at < v.size()) std::memcpy(b, v.data() + at, std::min<std::size_t>(8, v.size() - at));
+  uint64_t x = 0;
+  for (unsigned char c : b) x = (x << 8) | c;
+  return x;
+}
+
+struct TextEntry {
+  uint64_t w0, w1;  // the first 16 bytes
+  uint32_t row;
+};
+
+inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, const std::vector<uint8_t>& missing) {
+  std::vector<TextEntry> e;
+  e.reserve(x.size());
+  for (uint32_t i = 0; i < x.size(); ++i) {
+    if (!missing[i]) e.push_back({word_at(x[i], 0), word_at(x[i], 8), i});
+  }
+  const auto cmp = [&](const TextEntry& a, const TextEntry& b) {
+    if (a.w0 != b.w0) return a.w0 < b.w0 ? -1 : 1;
+    if (a.w1 != b.w1) return a.w1 < b.w1 ? -1 : 1;
+    const std::string_view ta = x[a.row], tb = x[b.row];
+    if (ta.size() <= 16 && tb.size() <= 16) return 0;
+    const int c = ta.compare(tb);  // byte order: char_traits<char> compares as unsigned char
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  };
+  std::sort(e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) < 0; });
+  return ranks_of_sorted(x.size(), e, [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) == 0; });
+}
 
 }  // namespace summary_detail
 
@@ -125,7 +165,7 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
       for (std::size_t i = 0; i < ng; ++i) {
         if (!col.missing[i]) classify_key(field[i * nk + k], &col.ints[i], nullptr);
       }
-      ranks[k] = dense_ranks(col.ints, col.missing);
+      ranks[k] = number_ranks(col.ints, col.missing);
     } else if (t == KeyType::real) {
       col.reals.assign(ng, 0.0);
       for (std::size_t i = 0; i < ng; ++i) {
@@ -133,11 +173,11 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
         int32_t as_int = 0;
         if (classify_key(field[i * nk + k], &as_int, &col.reals[i]) == KeyType::integer) col.reals[i] = as_int;
       }
-      ranks[k] = dense_ranks<double, DoubleHash>(col.reals, col.missing);
+      ranks[k] = number_ranks(col.reals, col.missing);
     } else {
       col.texts.assign(ng, std::string_view());
       for (std::size_t i = 0; i < ng; ++i) col.texts[i] = field[i * nk + k];
-      ranks[k] = dense_ranks(col.texts, col.missing);
+      ranks[k] = text_ranks(col.texts, col.missing);
     }
   }
 
@@ -154,7 +194,13 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
     width[k] = w;
     bits += w;
   }
-  if (bits <= 64) {
+  if (nk == 1) {
+    // Counting sort: the ranks are dense.
+    std::vector<uint32_t> count(ng + 2, 0);
+    for (uint32_t r : ranks[0]) ++count[r + 1];
+    for (std::size_t r = 1; r < count.size(); ++r) count[r] += count[r - 1];
+    for (uint32_t i = 0; i < ng; ++i) order[count[ranks[0][i]]++] = i;
+  } else if (bits <= 64) {
     std::vector<std::pair<uint64_t, uint32_t>> packed(ng);
     for (std::size_t i = 0; i < ng; ++i) {
       uint64_t v = 0;
