@@ -63,7 +63,7 @@ install_extras() {
   echo "install-deps: $EXTRA done"
 }
 
-R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly future future.apply progressr processx R.utils withr knitr rmarkdown testthat roxygen2 pkgbuild"
+R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly dplyr future future.apply progressr processx R.utils withr knitr rmarkdown testthat roxygen2 pkgbuild"
 
 missing_r_pkgs() {
   Rscript --vanilla -e '

@@ -165,19 +165,23 @@ class ChunkScanner {
     single_key_ = q.keys.size() == 1 && q.key_col[0] >= 0;
     // A stop where each wanted field ends and where the field before it ends
     // (its start); fields are distinct columns, so one of each per field.
-    for (uint32_t c = 0; c < cols_.size(); ++c) {
+    const uint32_t ncol = static_cast<uint32_t>(cols_.size());
+    bounds_.assign(2 * ncol + 1, kNone);  // the last is where stops without a column write
+    saved_.assign(ncol, 0);
+    for (uint32_t c = 0; c < ncol; ++c) {
       const uint64_t f = fp.cols[c];
-      stop_at(f).end_col = static_cast<int32_t>(c);
+      stop_at(f, ncol).end_slot = 2 * c + 1;
       if (f == 0) {
         first_col_ = static_cast<int32_t>(c);
       } else {
-        stop_at(f - 1).start_col = static_cast<int32_t>(c);
+        stop_at(f - 1, ncol).start_slot = 2 * c;
       }
     }
     std::sort(stops_.begin(), stops_.end(), [](const Stop& a, const Stop& b) { return a.field < b.field; });
-    stops_.push_back(Stop{kNone, -1, -1});
+    stops_.push_back(Stop{kNone, 2 * ncol, 2 * ncol});
     number_row_.assign(cols_.size(), 0);
     number_missing_.assign(cols_.size(), 0);
+    key_parts_.resize(q.keys.size());
     numbers_.resize(cols_.size());
   }
 
@@ -228,36 +232,37 @@ class ChunkScanner {
   uint64_t keep_from(uint64_t next) {
     uint64_t keep = next;
     if (!skipping_) {
-      for (Field& f : cols_) keep = std::min(keep, hold(f));
+      for (uint32_t c = 0; c < cols_.size(); ++c) keep = std::min(keep, hold(c));
     }
     return keep > base_ ? keep - 1 : keep;  // one byte before, for the CR check
   }
 
  private:
+  // Where field `field` ends, the end of a wanted column and the start of
+  // the next one are noted: slots of bounds_ (a spare one when neither).
   struct Stop {
     uint64_t field;
-    int32_t end_col;    // the wanted column that ends here, or -1
-    int32_t start_col;  // the wanted column that starts after this field, or -1
+    uint32_t end_slot;
+    uint32_t start_slot;
   };
   struct Field {
-    uint64_t start = kNone, end = kNone;
-    bool saved = false;
-    std::string buf, tmp;
+    std::string buf, tmp;  // the bytes when the buffer slid past them; unquoting
   };
 
-  Stop& stop_at(uint64_t field) {
+  Stop& stop_at(uint64_t field, uint32_t ncol) {
     for (Stop& s : stops_) {
       if (s.field == field) return s;
     }
-    stops_.push_back(Stop{field, -1, -1});
+    stops_.push_back(Stop{field, 2 * ncol, 2 * ncol});
     return stops_.back();
   }
 
-  uint64_t hold(Field& f) {
-    if (f.start == kNone || f.saved) return kNone;
-    if (f.end == kNone) return f.start;
-    f.buf.assign(buf_ + (f.start - base_), f.end - f.start);
-    f.saved = true;
+  uint64_t hold(uint32_t c) {
+    const uint64_t start = bounds_[2 * c], end = bounds_[2 * c + 1];
+    if (start == kNone || saved_[c]) return kNone;
+    if (end == kNone) return start;
+    cols_[c].buf.assign(buf_ + (start - base_), end - start);
+    saved_[c] = 1;
     return kNone;
   }
 
@@ -266,19 +271,17 @@ class ChunkScanner {
     field_idx_ = 0;
     stop_i_ = 0;
     next_stop_ = stops_[0].field;
-    for (Field& f : cols_) {
-      f.start = f.end = kNone;
-      f.saved = false;
-    }
-    if (first_col_ >= 0) cols_[static_cast<std::size_t>(first_col_)].start = pos;
+    std::fill(bounds_.begin(), bounds_.end() - 1, kNone);
+    std::fill(saved_.begin(), saved_.end(), 0);
+    if (first_col_ >= 0) bounds_[2 * static_cast<std::size_t>(first_col_)] = pos;
     ++row_;
   }
 
   // Field `next_stop_` ends at `pos`.
   void on_stop(uint64_t pos) {
     const Stop& s = stops_[static_cast<std::size_t>(stop_i_)];
-    if (s.end_col >= 0) cols_[static_cast<std::size_t>(s.end_col)].end = pos;
-    if (s.start_col >= 0) cols_[static_cast<std::size_t>(s.start_col)].start = pos + 1;
+    bounds_[s.end_slot] = pos;
+    bounds_[s.start_slot] = pos + 1;
     next_stop_ = stops_[static_cast<std::size_t>(++stop_i_)].field;
   }
 
@@ -294,8 +297,8 @@ class ChunkScanner {
   // Column c's raw bytes in the current record (a CR before the newline is
   // not part of the last field).
   __attribute__((always_inline)) std::string_view raw(uint32_t c) const {
-    const Field& f = cols_[c];
-    std::string_view v = f.saved ? std::string_view(f.buf) : std::string_view(buf_ + (f.start - base_), f.end - f.start);
+    const uint64_t start = bounds_[2 * c], end = bounds_[2 * c + 1];
+    std::string_view v = saved_[c] ? std::string_view(cols_[c].buf) : std::string_view(buf_ + (start - base_), end - start);
     if (cr_ && fp_.cols[c] + 1 == ncols_ && !v.empty() && v.back() == '\r') v.remove_suffix(1);
     return v;
   }
@@ -340,7 +343,7 @@ class ChunkScanner {
   // The filter's view of the current row.
   struct RowAccess {
     ChunkScanner& s;
-    bool text(uint32_t c, std::string_view& v) {
+    __attribute__((always_inline)) bool text(uint32_t c, std::string_view& v) {
       v = s.text(c);
       return !s.done_;
     }
@@ -388,14 +391,21 @@ class ChunkScanner {
       key = text(static_cast<uint32_t>(q_.key_col[0]));
       if (done_) return;
     } else {
-      key_buf_.clear();
+      // The fields joined by NULs (no key has a NUL byte: checked below).
+      std::size_t len = 0;
       for (std::size_t k = 0; k < q_.keys.size(); ++k) {
-        if (k) key_buf_.push_back('\0');  // no key has a NUL byte (checked below)
-        const std::string_view v = q_.key_col[k] >= 0 ? text(static_cast<uint32_t>(q_.key_col[k])) : file_key_;
+        key_parts_[k] = q_.key_col[k] >= 0 ? text(static_cast<uint32_t>(q_.key_col[k])) : file_key_;
         if (done_) return;
-        key_buf_.append(v.data(), v.size());
+        len += key_parts_[k].size() + 1;
       }
-      key = key_buf_;
+      if (key_buf_.size() < len) key_buf_.resize(2 * len);
+      char* out = &key_buf_[0];
+      for (std::size_t k = 0; k < q_.keys.size(); ++k) {
+        std::memcpy(out, key_parts_[k].data(), key_parts_[k].size());
+        out += key_parts_[k].size();
+        *out++ = '\0';
+      }
+      key = std::string_view(key_buf_.data(), len - 1);
     }
     bool created = false;
     const std::size_t g = out_.partial.find_or_insert(key, &created);
@@ -422,11 +432,7 @@ class ChunkScanner {
         continue;
       }
       acc.sum.add(*d);
-      if (spec.minmax) {
-        const double x = decimal_to_double(*d);
-        if (x < acc.min) acc.min = x;
-        if (x > acc.max) acc.max = x;
-      }
+      if (spec.minmax) acc.add_minmax(*d);
     }
   }
 
@@ -509,6 +515,8 @@ class ChunkScanner {
   const uint64_t chunk_end_;
   const uint64_t ncols_;
   std::vector<Field> cols_;  // per query column
+  std::vector<uint64_t> bounds_;  // per query column its start and end in the record, then a spare
+  std::vector<uint8_t> saved_;    // per query column: its bytes are in cols_[c].buf
   std::vector<Stop> stops_;  // by field, then a kNone sentinel
   int32_t first_col_ = -1;   // the wanted column that is field 0
   bool single_key_ = false;
@@ -531,6 +539,7 @@ class ChunkScanner {
   std::vector<uint8_t> number_missing_;
   std::vector<Decimal> numbers_;
   std::string key_buf_;
+  std::vector<std::string_view> key_parts_;
 };
 
 // The scan loop, for each instruction set.

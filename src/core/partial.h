@@ -14,22 +14,65 @@
 #include <vector>
 
 #include "decimal.h"
+#include "key_types.h"
 #include "wire.h"
 
 namespace parairline {
 
 // What one group keeps for one value column.
 struct ValueAcc {
+  static constexpr int32_t kNoForm = std::numeric_limits<int32_t>::min();
+
   ExactSum sum;
   int64_t missing = 0;
   double min = std::numeric_limits<double>::infinity();  // over the non-missing values
   double max = -std::numeric_limits<double>::infinity();
+  // The decimals behind min and max, when their mantissa is below 2^62, so
+  // the next value of the same scale compares as an integer, unconverted.
+  // Rounding to double is monotone, so min and max stay the rounded exact
+  // extremes whichever way a value was compared.
+  int64_t lo_mant = 0, hi_mant = 0;
+  int32_t lo_exp = kNoForm, hi_exp = kNoForm;
+
+  void add_minmax(const Decimal& d) {
+    const bool short_form = !d.big && d.mant < (static_cast<u128>(1) << 62);
+    const int64_t m = d.neg ? -static_cast<int64_t>(d.mant) : static_cast<int64_t>(d.mant);
+    if (short_form && d.exp10 == lo_exp && d.exp10 == hi_exp) {
+      if (m < lo_mant) {
+        lo_mant = m;
+        min = decimal_to_double(d);
+      } else if (m > hi_mant) {
+        hi_mant = m;
+        max = decimal_to_double(d);
+      }
+      return;
+    }
+    const double x = decimal_to_double(d);
+    if (x < min) {
+      min = x;
+      lo_mant = m;
+      lo_exp = short_form ? d.exp10 : kNoForm;
+    }
+    if (x > max) {
+      max = x;
+      hi_mant = m;
+      hi_exp = short_form ? d.exp10 : kNoForm;
+    }
+  }
 
   void merge(const ValueAcc& o) {
     sum.merge(o.sum);
     missing += o.missing;
-    if (o.min < min) min = o.min;
-    if (o.max > max) max = o.max;
+    if (o.min < min) {
+      min = o.min;
+      lo_mant = o.lo_mant;
+      lo_exp = o.lo_exp;
+    }
+    if (o.max > max) {
+      max = o.max;
+      hi_mant = o.hi_mant;
+      hi_exp = o.hi_exp;
+    }
   }
 };
 
@@ -64,8 +107,8 @@ inline uint64_t hash_bytes(const char* p, std::size_t n) {
     p += 8;
     n -= 8;
   }
-  uint64_t w = 0;
-  std::memcpy(&w, p, n);
+  // The tail (0-7 bytes) as load_small() packs it: no memcpy of a variable length.
+  const uint64_t w = load_small(p, n);
   const u128 m = static_cast<u128>(h ^ w ^ k1) * k2;
   return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
 }
