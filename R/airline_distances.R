@@ -11,7 +11,8 @@
 #' @param carrier Name of the carrier column.
 #' @param distance Name of the distance column.
 #' @return A data frame with one row per carrier, sorted in C-locale order:
-#'   `carrier` (character), `distance` (total of the non-missing distances),
+#'   `carrier` (character, or typed as [csv_summarise()] types keys when every
+#'   carrier code is a number), `distance` (total of the non-missing distances),
 #'   `flights` (rows) and `missing` (rows with an empty or `NA` distance).
 #' @export
 #' @examples
@@ -23,7 +24,8 @@ airline_distances <- function(files = airontime_sample(),
                               carrier = "UNIQUE_CARRIER", distance = "DISTANCE",
                               progress = interactive()) {
   out <- group_sum(files, by = carrier, value = distance, backend = backend,
-                   threads = threads, progress = progress, call = rlang::current_env())
+                   threads = threads, progress = progress, call = rlang::current_env(),
+                   several = FALSE)
   names(out) <- c("carrier", "distance", "flights", "missing")
   out
 }

@@ -1,9 +1,11 @@
-#' Sum a numeric column by a key column over many CSV files
+#' Sum numeric columns by key columns over many CSV files
 #'
 #' The general form of [airline_distances()]: reads every file, groups the rows
-#' by the column named `by` and sums the column named `value`. Columns are
-#' found by their header names in each file, so files may order their columns
-#' differently. Empty fields and `NA` in the value column count as missing.
+#' by the columns named in `by` and sums each column named in `value`.
+#' Columns are found by their header names in each file, so files may order
+#' their columns differently. Empty fields and `NA` in a value column count as
+#' missing. A thin wrapper of [csv_summarise()], which computes any mix of
+#' counts, sums, means, minima and maxima, and filters rows.
 #'
 #' Backends:
 #' * `"tbb"`: the C++ core on threads (Intel TBB through 'RcppParallel'), over
@@ -23,59 +25,67 @@
 #'   zstd, or zip archives, whose `.csv` members are read), directories (every
 #'   such file in them) and glob patterns such as `"data/airOT199*.csv"`,
 #'   mixed; each expands in place, sorted.
-#' @param by Name of the key column.
-#' @param value Name of the numeric column to sum.
+#' @param by Names of the key columns (one or more, distinct); `".file"` is
+#'   the input each row comes from.
+#' @param value Names of the numeric columns to sum (one or more, distinct).
 #' @param backend One of `"tbb"`, `"fork"`, `"future"`, `"datatable"`, `"base"`.
 #' @param threads Number of threads or worker processes; `NULL` means
 #'   [parallelly::availableCores()] (for `"future"`, on each worker).
 #' @param progress Show a progress bar.
-#' @return A data frame with one row per key, sorted in C-locale order, and
-#'   columns `<by>` (character), `sum`, `n` (rows) and `missing` (rows whose
-#'   value is empty or `NA`), all three double.
+#' @return A data frame with one row per group, sorted by the keys, with the
+#'   key columns named and typed as [csv_summarise()] makes them (a column of
+#'   whole numbers such as `MONTH` is integer and sorts numerically; text sorts
+#'   in C-locale order), then, for one value column, `sum` (of the non-missing
+#'   values), `n` (rows) and `missing` (rows whose value is empty or `NA`), all
+#'   three double. For several value columns: `sum_<value>` for each, `n`, then
+#'   `missing_<value>` for each.
 #' @export
 #' @examples
 #' files <- airontime_sample()
 #' csv_group_sum(files, by = "ORIGIN_STATE_ABR", value = "DISTANCE", threads = 2)
+#' csv_group_sum(files, by = c("MONTH", "UNIQUE_CARRIER"), value = c("DISTANCE", "AIR_TIME"),
+#'               backend = "datatable", threads = 1)
 csv_group_sum <- function(files, by, value,
                           backend = c("tbb", "fork", "future", "datatable", "base"),
                           threads = NULL, progress = interactive()) {
   group_sum(files, by, value, backend, threads, progress, call = rlang::current_env())
 }
 
-# The worker behind csv_group_sum() and airline_distances(). `call` is the
-# user's function, which every error names; argument names in messages are
-# the caller's (`carrier`, not `by`).
-group_sum <- function(files, by, value, backend, threads, progress, call,
+# The worker behind csv_group_sum() and airline_distances(): a summary of
+# n(), sum(value, na.rm = TRUE) and sum(is.na(value)) with every column
+# double. `call` is the user's function, which every error names; argument
+# names in messages are the caller's (`carrier`, not `by`). `several = FALSE`
+# takes one key and one value column.
+group_sum <- function(files, by, value, backend, threads, progress, call, several = TRUE,
                       by_arg = rlang::caller_arg(by), value_arg = rlang::caller_arg(value)) {
   backend <- arg_match_input(backend, backends, call = call)
   files <- resolve_files(files, call = call)
-  check_column_name(by, by_arg, call = call)
-  check_column_name(value, value_arg, call = call)
+  check_column_names(by, by_arg, call = call, several = several)
+  check_column_names(value, value_arg, call = call, several = several)
   threads_given <- threads
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
 
-  res <- switch(backend,
-    tbb = group_sum_tbb(files, by, value, threads, progress, call = call),
-    fork = group_sum_fork(files, by, value, threads, progress, call = call),
-    # NULL lets each cluster worker use its own cores.
-    future = group_sum_future(files, by, value, if (is.null(threads_given)) NULL else threads,
-                              progress, call = call),
-    datatable = group_sum_datatable(files, by, value, threads, progress, call = call),
-    base = group_sum_base(files, by, value, progress, call = call)
-  )
-  result_frame(res$key, res$sum, res$n, res$missing, by)
-}
-
-# Every backend ends here, so every backend returns the same shape.
-result_frame <- function(key, sum, n, missing, by) {
-  o <- order(key, method = "radix")
-  out <- data.frame(
-    key = as.character(key[o]), sum = as.double(sum[o]),
-    n = as.double(n[o]), missing = as.double(missing[o]),
+  one <- length(value) == 1L
+  sums <- if (one) "sum" else paste0("sum_", value)
+  missing <- if (one) "missing" else paste0("missing_", value)
+  aggs <- data.frame(
+    name = c(sums, "n", missing),
+    fun = c(rep("sum", length(value)), "n", rep("nmiss", length(value))),
+    col = c(value, NA_character_, value),
+    na_rm = c(rep(TRUE, length(value)), FALSE, rep(FALSE, length(value))),
     stringsAsFactors = FALSE
   )
-  names(out)[1] <- by
+  # airline_distances() renames every column, so any key name will do there.
+  if (!several) aggs$name <- make.unique(c(by, aggs$name))[-1]
+  clash <- intersect(aggs$name, by)
+  if (length(clash) > 0L) {
+    abort_input("{.arg {by_arg}} may not name a column {.val {clash}}, a name the result gives its sums.",
+                call = call)
+  }
+  query <- list(by = by, aggs = aggs, where = NULL, where_expr = NULL)
+  out <- run_summary(files, query, backend, threads, threads_given, progress, call)
+  for (name in aggs$name) out[[name]] <- as.double(out[[name]])
   out
 }
 

@@ -51,3 +51,44 @@ scrub_paths <- function(lines, dir) {
   lines <- gsub(normalizePath(dir, mustWork = FALSE), "<tmp>", lines, fixed = TRUE)
   gsub(dir, "<tmp>", lines, fixed = TRUE)
 }
+
+# Compares two csv_summarise() results: the same names, column types and
+# rows; keys and every other column identical, except the columns named in
+# `approx` (sums and means), which may differ by 1e-12 relative, as the C++
+# backends sum exactly and the references in double precision. NA and NaN
+# must match exactly everywhere.
+expect_summary_equal <- function(object, expected, approx = character(), label = NULL) {
+  act <- quasi_label(rlang::enquo(object), label, arg = "object")
+  got <- act$val
+  problem <- summary_difference(got, expected, approx)
+  expect(is.null(problem), sprintf("%s differs from the expected summary: %s", act$lab, problem))
+  invisible(got)
+}
+
+summary_difference <- function(got, expected, approx) {
+  if (!is.data.frame(got)) return("it is not a data frame")
+  if (!identical(names(got), names(expected))) {
+    return(sprintf("names (%s) vs (%s)", toString(names(got)), toString(names(expected))))
+  }
+  if (!identical(attr(got, "row.names"), attr(expected, "row.names"))) {
+    return(sprintf("%d rows (or row names not 1..n) vs %d", nrow(got), nrow(expected)))
+  }
+  for (col in names(expected)) {
+    a <- got[[col]]
+    b <- expected[[col]]
+    if (!identical(typeof(a), typeof(b))) return(sprintf("column %s is %s, not %s", col, typeof(a), typeof(b)))
+    if (col %in% approx) {
+      same <- (is.na(a) == is.na(b)) & (is.nan(a) == is.nan(b))
+      both <- !is.na(a) & !is.na(b)
+      same[both] <- abs(a[both] - b[both]) <= 1e-12 * pmax(abs(a[both]), abs(b[both]))
+    } else {
+      same <- vapply(seq_along(a), function(i) identical(a[i], b[i]), logical(1))
+    }
+    if (!all(same)) {
+      i <- which(!same)[1]
+      return(sprintf("column %s, row %d: %s vs %s", col, i,
+                     format(a[i], digits = 17), format(b[i], digits = 17)))
+    }
+  }
+  NULL
+}

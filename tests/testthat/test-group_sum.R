@@ -17,7 +17,9 @@ test_that("arguments are checked with clear errors", {
   expect_error(csv_group_sum(f, "A", "B", backend = "spark"), class = "parairline_input_error")
   expect_error(csv_group_sum(f, "A", "B", threads = 0), class = "parairline_input_error")
   expect_error(csv_group_sum(f, "A", "B", threads = 1.5), class = "parairline_input_error")
-  expect_error(csv_group_sum(f, c("A", "B"), "B"), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, c("A", "A"), "B"), class = "parairline_input_error")
+  expect_error(csv_group_sum(f, "A", c("B", "B")), class = "parairline_input_error")
+  expect_error(airline_distances(f, carrier = c("A", "B")), class = "parairline_input_error")
   expect_error(csv_group_sum(f, "A", ""), class = "parairline_input_error")
   expect_error(csv_group_sum(f, "A", "B", progress = NA), class = "parairline_input_error")
   expect_error(csv_group_sum(c(f, "no/such/file.csv", "nor/this.csv"), "A", "B"),
