@@ -66,6 +66,18 @@ group_sum <- function(files, by, value, backend, threads, progress, call, severa
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
 
+  query <- group_sum_query(by, value, rename = !several)
+  clash <- intersect(query$aggs$name, by)
+  if (length(clash) > 0L) {
+    abort_input("{.arg {by_arg}} may not name a column {.val {clash}}, a name the result gives its sums.",
+                call = call)
+  }
+  group_sum_frame(run_summary(files, query, backend, threads, threads_given, progress, call), query)
+}
+
+# csv_group_sum()'s query. `rename`: result names that cannot clash with a
+# key (airline_distances() renames every column, so any key name will do).
+group_sum_query <- function(by, value, rename = FALSE) {
   one <- length(value) == 1L
   sums <- if (one) "sum" else paste0("sum_", value)
   missing <- if (one) "missing" else paste0("missing_", value)
@@ -76,16 +88,13 @@ group_sum <- function(files, by, value, backend, threads, progress, call, severa
     na_rm = c(rep(TRUE, length(value)), FALSE, rep(FALSE, length(value))),
     stringsAsFactors = FALSE
   )
-  # airline_distances() renames every column, so any key name will do there.
-  if (!several) aggs$name <- make.unique(c(by, aggs$name))[-1]
-  clash <- intersect(aggs$name, by)
-  if (length(clash) > 0L) {
-    abort_input("{.arg {by_arg}} may not name a column {.val {clash}}, a name the result gives its sums.",
-                call = call)
-  }
-  query <- list(by = by, aggs = aggs, where = NULL, where_expr = NULL)
-  out <- run_summary(files, query, backend, threads, threads_given, progress, call)
-  for (name in aggs$name) out[[name]] <- as.double(out[[name]])
+  if (rename) aggs$name <- make.unique(c(by, aggs$name))[-1]
+  list(by = by, aggs = aggs, where = NULL, where_expr = NULL)
+}
+
+# Every column of csv_group_sum()'s result but the keys is double.
+group_sum_frame <- function(out, query) {
+  for (name in query$aggs$name) out[[name]] <- as.double(out[[name]])
   out
 }
 

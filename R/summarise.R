@@ -96,7 +96,7 @@ summary_query <- function(files, by, aggs, where, call) {
   aggs <- translate_aggregates(aggs, by, call)
   tree <- NULL
   if (!rlang::quo_is_null(where)) {
-    tree <- translate_where(where, engine_header(path.expand(files[1])), files[1], call)
+    tree <- translate_where(where, engine_header(files[1], call = call), files[1], call)
   }
   list(by = by, aggs = aggs, where = tree, where_expr = if (!is.null(tree)) where_call(tree))
 }

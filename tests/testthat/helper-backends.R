@@ -92,3 +92,7 @@ summary_difference <- function(got, expected, approx) {
   }
   NULL
 }
+
+# csv_group_sum()'s query as the engine takes it, for tests that call the
+# glue directly.
+sum_query <- function(by, value) engine_query(group_sum_query(by, value))

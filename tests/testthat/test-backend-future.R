@@ -26,9 +26,10 @@ skip_if_no_workers <- function() {
 # Runs the backend with a chosen number of groups, so that small test files
 # still make more groups than workers.
 future_sum <- function(files, by, value, n_groups, threads = 1L, progress = FALSE) {
-  job <- future_job(files, by, value, call = NULL)
+  query <- group_sum_query(by, value)
+  job <- future_job(files, engine_query(query), call = NULL)
   res <- run_future_job(job, threads, progress, call = NULL, n_groups = n_groups)
-  result_frame(res$key, res$sum, res$n, res$missing, by)
+  group_sum_frame(engine_frame(res, query), query)
 }
 
 # Quoted commas and newlines in keys and in a long text column, so that with
@@ -126,7 +127,7 @@ test_that("multisession workers give tbb's answer, errors keep their classes", {
 
   # A worker that cannot read a file (here: moved after planning) names the
   # file and its host.
-  job <- future_job(files, "UNIQUE_CARRIER", "DISTANCE", call = NULL)
+  job <- future_job(files, sum_query("UNIQUE_CARRIER", "DISTANCE"), call = NULL)
   file.rename(files[3], paste0(files[3], ".moved"))
   err <- tryCatch(run_future_job(job, 1L, FALSE, call = NULL), error = identity)
   file.rename(paste0(files[3], ".moved"), files[3])
@@ -159,7 +160,7 @@ test_that("the unreadable-file error reads well", {
   local_plan(future::sequential)
   dir <- withr::local_tempdir()
   path <- local_csv("K,V\nA,1\n", "gone.csv", dir = dir)
-  job <- future_job(path, "K", "V", call = NULL)
+  job <- future_job(path, sum_query("K", "V"), call = NULL)
   unlink(path)
   expect_snapshot(error = TRUE, run_future_job(job, 1L, FALSE, call = NULL),
     transform = function(x) {

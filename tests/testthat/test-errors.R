@@ -32,7 +32,7 @@ test_that("every kind of error record gives its class and keeps its fields", {
 
 test_that("records built in R have the C++ core's shape", {
   f <- local_csv("", "empty.csv")
-  from_cpp <- cpp_plan(f, "K", "V", 1000)$error
+  from_cpp <- cpp_plan(f, sum_query("K", "V"), 1000)$error
   expect_type(from_cpp, "list")
   rec <- core_error_record("io", f, message = "m")
   expect_named(rec, names(from_cpp))

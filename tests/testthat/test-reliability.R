@@ -268,7 +268,7 @@ test_that("a file that changes after planning is an error or the planned snapsho
   dir <- withr::local_tempdir()
   text <- paste0("K,V\n", strrep("A,1\nB,2\n", 2000))
   f <- local_csv(text, "shrinks.csv", dir = dir)
-  p <- cpp_plan(f, "K", "V", 1000)
+  p <- cpp_plan(f, sum_query("K", "V"), 1000)
   writeBin(charToRaw(substr(text, 1, 9000)), f)
   frames <- list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 2L)$frames)
   res <- cpp_reduce_frames(p$plan, frames, 2L)
@@ -280,20 +280,20 @@ test_that("a file that changes after planning is an error or the planned snapsho
 
   # Rows appended after planning are not read: the answer is the snapshot.
   g <- local_csv(text, "grows.csv", dir = dir)
-  p <- cpp_plan(g, "K", "V", 1000)
+  p <- cpp_plan(g, sum_query("K", "V"), 1000)
   cat("A,100\nC,1\n", file = g, append = TRUE)
   res <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 2L)$frames), 2L)
   expect_null(res$error)
-  expect_identical(res$key, c("A", "B"))
-  expect_identical(res$sum, c(2000, 4000))
+  expect_identical(res$keys[[1]], c("A", "B"))
+  expect_identical(res$sum[[1]], c(2000, 4000))
 
   # Rewritten in place, longer: reading the planned bytes of the new content
   # would cut its last record ("B,200" read as "B,20").
   h <- local_csv("K,V\nA,1\nB,2\n", "rewritten.csv", dir = dir)
-  p <- cpp_plan(h, "K", "V", 4)
+  p <- cpp_plan(h, sum_query("K", "V"), 4)
   writeBin(charToRaw("K,V\nA,1\nB,200\n"), h)
   res <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 2L)$frames), 2L)
-  expect_identical(res$error$kind, "io", label = paste("rewritten file: got sums", toString(res$sum)))
+  expect_identical(res$error$kind, "io", label = paste("rewritten file: got sums", toString(unlist(res$sum))))
   expect_identical(res$error$file, h)
 })
 
@@ -311,9 +311,9 @@ test_that("a file cut short while workers read it is an error, never a short sum
       if (file.size(big) > 100) writeBin(charToRaw("K,V\nA,1\n"), big)
     }
     res <- if (backend == "tbb") {
-      cpp_group_sum_tbb(big, "K", "V", 1L, chunk_bytes = 16, progress = cut_short)
+      cpp_summarise_tbb(big, sum_query("K", "V"), 1L, chunk_bytes = 16, progress = cut_short)
     } else {
-      cpp_group_sum_fork(big, "K", "V", 1L, rescan_threads = 1L, chunk_bytes = 16, progress = cut_short)
+      cpp_summarise_fork(big, sum_query("K", "V"), 1L, rescan_threads = 1L, chunk_bytes = 16, progress = cut_short)
     }
     if (is.null(res$error)) {
       expect_identical(res$sum, c(2e5, 4e5), label = backend)
@@ -344,11 +344,11 @@ test_that("new error messages read well", {
   writeBin(c(charToRaw("K,V\nA"), as.raw(0), charToRaw("B,1\n")), nul)
   text <- paste0("K,V\n", strrep("A,1\n", 500))
   shrinks <- f("shrinks.csv", text)
-  p <- cpp_plan(shrinks, "K", "V", 100)
+  p <- cpp_plan(shrinks, sum_query("K", "V"), 100)
   writeBin(charToRaw("K,V\n"), shrinks)
   changed <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 1L)$frames), 1L)
   rewritten <- f("rewritten.csv", "K,V\nA,1\nB,2\n")
-  p <- cpp_plan(rewritten, "K", "V", 4)
+  p <- cpp_plan(rewritten, sum_query("K", "V"), 4)
   writeBin(charToRaw("K,V\nA,1\nB,200\n"), rewritten)
   longer <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 1L)$frames), 1L)
   empty_dir <- file.path(dir, "empty")

@@ -3,10 +3,10 @@
 
 test_that("damaged plans and result frames are classed worker errors", {
   f <- local_csv("K,V\nA,1\nB,2\n")
-  p <- cpp_plan(f, "K", "V", 1000)
+  p <- cpp_plan(f, sum_query("K", "V"), 1000)
   ok <- cpp_run_tasks(p$plan, 0, 1L)
   expect_null(ok$error)
-  expect_identical(cpp_reduce_frames(p$plan, list(ok$frames), 1L)$sum, c(1, 2))
+  expect_identical(cpp_reduce_frames(p$plan, list(ok$frames), 1L)$sum[[1]], c(1, 2))
 
   flipped <- ok$frames
   flipped[30] <- as.raw(bitwXor(as.integer(flipped[30]), 1L))
