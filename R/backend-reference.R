@@ -148,7 +148,7 @@ summary_datatable <- function(files, query, threads, progress, call) {
     if (".file" %in% query$by) data.table::set(dt, j = ".file", value = rep(f, nrow(dt)))
     rows <- seq_len(nrow(dt))
     if (!is.null(cond)) {
-      filter <- data.table::setDT(where_data(dt, cols))
+      filter <- data.table::setDT(where_data(dt, cols, f, call))
       rows <- with_c_collation(filter[eval(cond), which = TRUE])
     }
     kept <- dt[rows, query$by, with = FALSE]
@@ -189,7 +189,7 @@ summary_base <- function(files, query, progress, call) {
     if (".file" %in% query$by) d$.file <- rep(f, nrow(d))
     rows <- seq_len(nrow(d))
     if (!is.null(query$where_expr)) {
-      keep <- with_c_collation(eval(query$where_expr, where_data(d, cols), baseenv()))
+      keep <- with_c_collation(eval(query$where_expr, where_data(d, cols, f, call), baseenv()))
       rows <- which(keep)
     }
     values <- lapply(cols$values, function(v) value_column(d[[v]][rows], f, v, cols, call))
@@ -305,19 +305,16 @@ value_column <- function(text, file, col, cols, call) {
 }
 
 # The filter's columns, as the C++ core compares them: a column compared
-# with numbers is a number where its text is one and NA elsewhere (so a
-# comparison with a field that is not a number is NA, and drops the row);
-# any other column (compared with strings, or only tested by is.na()) is its
-# text. "" and "NA" are missing, quoted or not.
-where_data <- function(d, cols) {
+# with numbers holds numbers (a field that is not one is a parse error, as
+# in the core: comparing text with a number has no right answer); any other
+# column (compared with strings, or only tested by is.na()) is its text. ""
+# and "NA" are missing, quoted or not.
+where_data <- function(d, cols, file, call) {
   out <- lapply(cols$where, function(col) {
     text <- d[[col]]
     text[text %in% missing_text] <- NA_character_
     if (!col %in% cols$where_numbers) return(text)
-    number <- !is.na(text) & grepl(number_pattern, text, useBytes = TRUE)
-    x <- rep(NA_real_, length(text))
-    x[number] <- as.numeric(text[number])
-    x
+    parse_value_column(text, file, col, call)
   })
   names(out) <- cols$where
   out

@@ -388,3 +388,23 @@ test_that("progress = TRUE gives the same answer", {
     )
   }
 })
+
+test_that("a filter comparing text with a number is a parse error on every backend", {
+  # fread would read the column as text and compare strings ("0.00" == "0" is
+  # FALSE): no answer is right, so it is an error naming the file and line.
+  path <- local_csv(c("k,c\n", "a,0.00\n", "b,x\n", "c,\n"))
+  for (backend in local_backends()) {
+    err <- tryCatch(csv_summarise(path, "k", n = n(), where = c == 0, backend = backend, threads = 1),
+                    error = identity)
+    expect_s3_class(err, "parairline_parse_error")
+    expect_identical(err$file, path, label = backend)
+    expect_identical(err$text, "x", label = backend)
+  }
+  # Compared with a string, the same column is text: bytes, no error.
+  for (backend in local_backends()) {
+    expect_identical(csv_summarise(path, "k", n = n(), where = c == "x", backend = backend, threads = 1),
+                     data.frame(k = "b", n = 1L), label = backend)
+  }
+  line <- tryCatch(csv_summarise(path, "k", n = n(), where = c == 0, threads = 1), error = identity)$line
+  expect_identical(line, 3)
+})
