@@ -36,6 +36,7 @@ document:
 bench: install
 	$(RSCRIPT) --vanilla bench/bench.R
 	$(RSCRIPT) --vanilla bench/formats.R
+	$(RSCRIPT) --vanilla bench/summarise.R
 
 # The R-free parts on their own, without R: the engine's unit tests, files
 # that change between planning and reading, row counts past 2^31; the demos
