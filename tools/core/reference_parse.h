@@ -46,13 +46,15 @@ inline bool add_record(const FilePlan& fp, const std::vector<std::string>& field
   std::string key, val;
   const uint32_t key_col = fp.cols[0], val_col = fp.cols[1];
   if (!unq(fields[key_col], key_col, key)) return fail("stray quote", key_col + 1);
+  // The key is checked before the value is read, as the scanner does since
+  // it reads several values per key (a row with both faults names the key).
+  bool created = false;
+  Group g = out.result.group(out.result.find_or_insert(key, &created));
+  if (created && key.find('\0') != std::string::npos) return fail("nul", key_col + 1);
   if (!unq(fields[val_col], val_col, val)) return fail("stray quote", val_col + 1);
   Decimal d;
   const ParseStatus st = parse_decimal(val.data(), val.data() + val.size(), d);
   if (st == ParseStatus::bad || st == ParseStatus::out_of_range) return fail("bad number", val_col + 1);
-  bool created = false;
-  Group g = out.result.group(out.result.find_or_insert(key, &created));
-  if (created && key.find('\0') != std::string::npos) return fail("nul", key_col + 1);
   ++g.n;
   if (st == ParseStatus::missing) {
     ++g.missing;
