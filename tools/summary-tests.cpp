@@ -35,12 +35,6 @@ using namespace core_check;
 
 namespace {
 
-// R's %in% is FALSE, never NA, for a missing value. The engine returns NA
-// (reported as a bug; see test_filter_ops). The random differential follows
-// the engine on this one point, so that it keeps testing everything else;
-// set this to true once the engine follows R.
-constexpr bool kInMissingIsFalse = false;
-
 std::string show(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -686,14 +680,14 @@ void test_classify_key() {
     const ref::T rt = ref::classify(r.text, &ri, &rx);
     CHECK(ref::engine_type(rt) == r.type, std::string("the reference types \"") + r.text + "\" as in the table");
   }
-  // BUG (see the report): a decimal that converts to a finite double is
+  // Regression (fixed with these tests): a decimal that converts to a finite double is
   // real, but one with more than 400 decimals is text because
   // parse_decimal() calls it out of range.
   {
     double x = -1;
     const KeyType t = classify_key("1e-401", nullptr, &x);
     CHECK(t == KeyType::real && same_bits(x, 0.0),
-          "BUG classify_key(\"1e-401\"): a decimal that converts to the finite double 0 should be real, got type " +
+          "regression: classify_key(\"1e-401\"): a decimal that converts to the finite double 0 should be real, got type " +
               std::to_string(static_cast<int>(t)));
   }
   // Random short texts against the reference.
@@ -965,12 +959,12 @@ void test_filter_ops() {
     for (const char* v : {"na", "N/A", "0", " ", "\"\""}) {
       CHECK(at(na, v) == Truth::no, std::string("!is.na(\"") + show(v) + "\")");
     }
-    // BUG (see the report): in R, NA %in% c(1, 2) is FALSE, never NA, so
+    // Regression (fixed with these tests): in R, NA %in% c(1, 2) is FALSE, never NA, so
     // !(x %in% c(1, 2)) keeps rows where x is NA. The engine says NA.
     for (const char* m : {"", "NA"}) {
-      CHECK(at(in12, m) == Truth::no, std::string("BUG in_num: R's NA %in% c(1, 2) is FALSE; engine: ") +
+      CHECK(at(in12, m) == Truth::no, std::string("regression: in_num: R's NA %in% c(1, 2) is FALSE; engine: ") +
                                           truth_name(at(in12, m)) + " for \"" + m + "\"");
-      CHECK(at(in_ab, m) == Truth::no, std::string("BUG in_str: R's NA %in% c(\"a\", \"b\") is FALSE; engine: ") +
+      CHECK(at(in_ab, m) == Truth::no, std::string("regression: in_str: R's NA %in% c(\"a\", \"b\") is FALSE; engine: ") +
                                            truth_name(at(in_ab, m)) + " for \"" + m + "\"");
     }
   }
@@ -1055,8 +1049,8 @@ void test_filter_files() {
       {"K %in% c(\"a\", \"c\") & !is.na(X)",
        [](FilterBuilder& f) { f.and_(f.in_str("K", {"a", "c"}), f.not_(f.is_na("X"))); }, 2},
       {"X %in% c(0, 0.1)", [](FilterBuilder& f) { f.in_num("X", {"0", "0.1"}); }, 3},
-      // BUG (see the report): R keeps the rows where S is NA (NA %in% ... is FALSE).
-      {"BUG !(S %in% c(\"a\", \"B\")) keeps NA rows in R", [](FilterBuilder& f) { f.not_(f.in_str("S", {"a", "B"})); }, 3},
+      // Regression (fixed with these tests): R keeps the rows where S is NA (NA %in% ... is FALSE).
+      {"regression: !(S %in% c(\"a\", \"B\")) keeps NA rows in R", [](FilterBuilder& f) { f.not_(f.in_str("S", {"a", "B"})); }, 3},
   };
   for (const Case& c : cases) {
     Query q;
@@ -1339,7 +1333,8 @@ RefTruth eval_ref(const RefQuery& q, int32_t i, const std::map<std::string, std:
   }
   const std::string& v = row.at(n.col);
   if (n.op == FilterOp::is_na) return {ref::missing(v) ? 1 : 0, ""};
-  if (ref::missing(v)) return {(n.op == FilterOp::in_num || n.op == FilterOp::in_str) && kInMissingIsFalse ? 0 : 2, ""};
+  // R: NA %in% s is FALSE; a comparison with NA is NA.
+  if (ref::missing(v)) return {(n.op == FilterOp::in_num || n.op == FilterOp::in_str) ? 0 : 2, ""};
   const auto holds = [](CmpOp op, int c) {
     switch (op) {
       case CmpOp::eq: return c == 0;
@@ -1635,7 +1630,7 @@ void test_short_keys() {
           got += dbl(s.acc[i].sum.to_double()) + " ";
         }
       });
-      CHECK(!err && got == want[keys - 1], "BUG " + std::to_string(keys) +
+      CHECK(!err && got == want[keys - 1], "regression: " + std::to_string(keys) +
                                                " key(s): keys of 7 bytes and the same plus \"x\" are separate "
                                                "groups; got " + show(got));
     }
@@ -1651,13 +1646,13 @@ void test_short_keys() {
       for (std::size_t i = 0; i < s.size(); ++i) got += show(s.keys[0].texts.at(i)) + "=" + dbl(s.acc[i].sum.to_double()) + " ";
     });
     CHECK(err.kind == CoreError::Kind::parse && err.message.find("NUL") != std::string::npos && err.line == 3,
-          "BUG a key with a NUL byte (\"ABCDEF\\0p\") is an error on line 3; got " +
+          "regression: a key with a NUL byte (\"ABCDEF\\0p\") is an error on line 3; got " +
               (err ? err.message : "no error, groups " + got));
   }
   PartialResult p;
   p.find_or_insert("ABCDEFG");
   p.find_or_insert("ABCDEFGx");
-  CHECK(p.size() == 2, "BUG PartialResult::find_or_insert: \"ABCDEFG\" and \"ABCDEFGx\" are one group (same hash, "
+  CHECK(p.size() == 2, "regression: PartialResult::find_or_insert: \"ABCDEFG\" and \"ABCDEFGx\" are one group (same hash, "
                        "and keys of up to 8 bytes are compared by hash alone)");
 }
 
@@ -1787,7 +1782,7 @@ void test_plan_wire() {
   magic[0] ^= 1;
   CHECK(outcome([&] { deserialize_plan(magic.data(), magic.size()); }) == 1, "a wrong magic is refused");
 
-  // BUG (see the report): filter constants are read as they come, so a
+  // Regression (fixed with these tests): filter constants are read as they come, so a
   // damaged plan can carry a decimal parse_decimal() never makes (an exponent
   // of 2^31 - 1, digits that are not digits), and comparing with it is
   // signed overflow (compare_magnitude: digits + exp10) or a 2^31-step loop.
@@ -1797,13 +1792,13 @@ void test_plan_wire() {
     d.exp10 = std::numeric_limits<int32_t>::max();
     const std::string s = serialize_plan(odd);
     CHECK(outcome([&] { deserialize_plan(s.data(), s.size()); }) == 1,
-          "BUG deserialize_plan accepts a filter constant with exponent 2^31 - 1");
+          "regression: deserialize_plan accepts a filter constant with exponent 2^31 - 1");
     Plan odd2 = plan;
     Decimal& e = odd2.query.filter[static_cast<std::size_t>(x2)].nums[0];
     e.digits = "12x";
     const std::string s2 = serialize_plan(odd2);
     CHECK(outcome([&] { deserialize_plan(s2.data(), s2.size()); }) == 1,
-          "BUG deserialize_plan accepts a big filter constant whose digits are \"12x\"");
+          "regression: deserialize_plan accepts a big filter constant whose digits are \"12x\"");
   }
 
   // The plan read back runs to the same answer.

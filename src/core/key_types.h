@@ -57,14 +57,18 @@ inline KeyType classify_key(std::string_view v, int32_t* i = nullptr, double* x 
   }
   Decimal d;
   const ParseStatus st = parse_decimal(p, end, d);
+  double y = 0;
   if (st == ParseStatus::ok) {
-    const double y = decimal_to_double(d);
-    if (std::isfinite(y)) {
-      if (x) *x = y == 0 ? 0.0 : y;  // -0 and 0 are one key
-      return KeyType::real;
-    }
+    y = decimal_to_double(d);
+  } else if (st == ParseStatus::out_of_range) {
+    // A number too long or too small to sum exactly is still a number (1e-401 is 0).
+    y = std::strtod(std::string(v).c_str(), nullptr);
+  } else {
+    return KeyType::text;
   }
-  return KeyType::text;
+  if (!std::isfinite(y)) return KeyType::text;
+  if (x) *x = y == 0 ? 0.0 : y;  // -0 and 0 are one key
+  return KeyType::real;
 }
 
 }  // namespace parairline

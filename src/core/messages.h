@@ -76,6 +76,8 @@ inline void put_decimal(std::string& out, const Decimal& d) {
   wire::put_string(out, d.digits);
 }
 
+// Reads a decimal put_decimal() wrote; one parse_decimal() could not have
+// produced (an exponent out of range, digits that are not) is damage.
 inline Decimal get_decimal(wire::Reader& in) {
   Decimal d;
   d.neg = in.get<uint8_t>() != 0;
@@ -83,6 +85,14 @@ inline Decimal get_decimal(wire::Reader& in) {
   d.mant = in.get<u128>();
   d.exp10 = in.get<int32_t>();
   d.digits = in.get_string();
+  bool ok = d.exp10 >= -kMaxExp10 && d.exp10 <= kMaxExp10;
+  if (d.big) {
+    ok = ok && d.digits.size() > 38 && d.digits.size() <= 2 * kMaxExp10 && d.digits[0] != '0';
+    for (char c : d.digits) ok = ok && c >= '0' && c <= '9';
+  } else {
+    ok = ok && d.digits.empty() && d.mant < pow10_u128(38);
+  }
+  if (!ok) throw std::runtime_error("damaged plan (a constant)");
   return d;
 }
 

@@ -94,8 +94,20 @@ inline uint64_t mix64(uint64_t x) {
   return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
 }
 
+// MurmurHash3's finaliser: a bijection of 64-bit words.
+inline uint64_t fmix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDull;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53ull;
+  x ^= x >> 33;
+  return x;
+}
+
+// For keys of up to 8 bytes, a bijection of their bytes for each length, so
+// equal hashes and equal lengths mean equal keys (the table checks both).
 inline uint64_t hash_bytes(const char* p, std::size_t n) {
-  if (n <= 8) return mix64(load_small(p, n) ^ (static_cast<uint64_t>(n) << 59));
+  if (n <= 8) return fmix64(load_small(p, n) ^ (static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ull));
   // wyhash-style multiply-mix; keys are short (carrier codes, dates, tail numbers).
   const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xD6E8FEB86659FD93ull;
   uint64_t h = k1 ^ (n * k2);
@@ -155,8 +167,8 @@ class PartialResult {
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.group == 0) break;
-      // A short key's hash is a bijection of its bytes and length.
-      if (s.hash == h && (key.size() <= 8 || key_equals(s, key))) {
+      // A short key's hash is a bijection of its bytes (for its length).
+      if (s.hash == h && s.key_len == key.size() && (key.size() <= 8 || key_equals(s, key))) {
         if (created) *created = false;
         return s.group - 1;
       }
@@ -294,9 +306,9 @@ class PartialResult {
     uint32_t group = 0;  // index + 1, 0 = empty
   };
 
+  // Same length already checked.
   bool key_equals(const Slot& s, std::string_view key) const {
     const uint64_t len = s.key_len;
-    if (len != key.size()) return false;
     const char* p = key_bytes_.data() + s.key_at;
     if (len <= 16) {
       // Two overlapping words each (len > 8): no call to memcmp for short keys.

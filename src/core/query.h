@@ -215,7 +215,8 @@ Truth eval_filter(const std::vector<FilterNode>& nodes, int32_t i, Row& row) {
   std::string_view v;
   if (!row.text(n.col, v)) return Truth::fail;
   if (n.op == FilterOp::is_na) return missing_text(v) ? Truth::yes : Truth::no;
-  if (missing_text(v)) return Truth::na;
+  // As in R: NA %in% s is FALSE, a comparison with NA is NA.
+  if (missing_text(v)) return n.op == FilterOp::in_num || n.op == FilterOp::in_str ? Truth::no : Truth::na;
   switch (n.op) {
     case FilterOp::cmp_str: return cmp_holds(n.cmp, compare_bytes(v, n.strs[0])) ? Truth::yes : Truth::no;
     case FilterOp::in_str:

@@ -408,3 +408,20 @@ test_that("a filter comparing text with a number is a parse error on every backe
   line <- tryCatch(csv_summarise(path, "k", n = n(), where = c == 0, threads = 1), error = identity)$line
   expect_identical(line, 3)
 })
+
+test_that("keys of up to 8 bytes that differ only in length or last byte stay apart", {
+  # "ABCDEFG" and "ABCDEFGx" once hashed alike and were compared by hash alone.
+  path <- local_csv(c("k,v\n", "ABCDEFG,1\n", "ABCDEFGx,2\n", "ab,4\n", "abc,8\n", "ABCDEFGy,16\n"))
+  want <- data.frame(k = c("ABCDEFG", "ABCDEFGx", "ABCDEFGy", "ab", "abc"), s = c(1, 2, 16, 4, 8))
+  for (backend in local_backends()) {
+    expect_identical(csv_summarise(path, "k", s = sum(v), backend = backend, threads = 1), want, label = backend)
+  }
+})
+
+test_that("NA %in% s is FALSE, as in R", {
+  path <- local_csv(c("k,x\n", "a,1\n", "b,\n", "c,3\n"))
+  for (backend in local_backends()) {
+    expect_identical(csv_summarise(path, "k", n = n(), where = !(x %in% c(1, 2)), backend = backend, threads = 1),
+                     data.frame(k = c("b", "c"), n = 1L), label = backend)
+  }
+})
