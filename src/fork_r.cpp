@@ -73,5 +73,5 @@ Rcpp::List cpp_summarise_fork(std::vector<std::string> files, SEXP query, int wo
         draw);
     if (failed != R_NilValue) return failed;
   }
-  return reducer_list(plan, reducer);
+  return reducer_list(plan, reducer, rescan_threads);
 }

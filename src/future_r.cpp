@@ -89,5 +89,5 @@ Rcpp::List cpp_reduce_frames(Rcpp::RawVector plan_raw, Rcpp::List frames, int th
     run_until_settled(reducer.take_reruns(), reducer, rescan, stop);
   });
   if (failed != R_NilValue) return failed;
-  return reducer_list(plan, reducer);
+  return reducer_list(plan, reducer, threads);
 }

@@ -121,9 +121,9 @@ inline Rcpp::List summary_list(const Summary& s) {
 }
 
 // What a finished run returns to R: the first error (located to its line;
-// Ctrl-C works meanwhile), else the summary. `completed` is false if the
-// run ended before every chunk.
-inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, bool completed = true) {
+// Ctrl-C works meanwhile), else the summary, sorted on `threads` threads.
+// `completed` is false if the run ended before every chunk.
+inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, int threads, bool completed = true) {
   if (reducer.has_error()) {
     CoreError e = reducer.error();
     SEXP failed = run_off_main([&](const std::atomic<bool>& stop) { locate_error(plan, e, stop); });
@@ -135,7 +135,7 @@ inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, bool com
   }
   Summary s;
   SEXP failed = run_off_main([&](const std::atomic<bool>&) {
-    s = summarise_groups(reducer.totals().parts(), reducer.totals().key_types(), plan.query, plan.files);
+    s = summarise_groups(reducer.totals().parts(), reducer.totals().key_types(), plan.query, plan.files, threads);
   });
   if (failed != R_NilValue) return failed;
   return protect_r([&] { return summary_list(s); });

@@ -24,5 +24,5 @@ Rcpp::List cpp_summarise_tbb(std::vector<std::string> files, SEXP query, int thr
       },
       progress_draw(progress, done, plan.total_bytes));
   if (failed != R_NilValue) return failed;
-  return reducer_list(plan, reducer, completed);
+  return reducer_list(plan, reducer, threads, completed);
 }

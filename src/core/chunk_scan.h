@@ -154,7 +154,6 @@ class ChunkScanner {
   ChunkScanner(const Query& q, uint32_t file_index, const FilePlan& fp, const TaskSpec& task, bool hyp,
                ChunkResult& out)
       : q_(q), fp_(fp), out_(out), chunk_end_(task.end), ncols_(fp.ncols), cols_(q.columns.size()) {
-    out_.partial = PartialResult(static_cast<uint32_t>(q.values.size()), static_cast<uint32_t>(q.keys.size()));
     // As many groups as this thread's last task had: with millions of
     // groups, growing each task's table from empty costs more than filling it.
     out_.partial.reserve_groups(groups_hint());
@@ -600,7 +599,11 @@ PARAIRLINE_AVX2 inline int select_bit(uint64_t x, uint64_t k) {
 // land in the result. `stop` is polled between reads.
 inline void scan_task(const Query& q, const FilePlan& fp, const TaskSpec& task, uint8_t state, std::vector<char>& buf,
                       const std::atomic<bool>& stop, std::atomic<uint64_t>* progress, ChunkResult& out) {
+  // A fresh result that keeps the partial's memory (see run_item()).
+  PartialResult table = std::move(out.partial);
   out = ChunkResult();
+  out.partial = std::move(table);
+  out.partial.reset(static_cast<uint32_t>(q.values.size()), static_cast<uint32_t>(q.keys.size()));
   const uint64_t start = task.first ? fp.data_begin : task.begin - 1;
   const uint64_t span = task.last && fp.compressed() ? uint64_t{1} << 20 : task.end - start;
   const std::size_t first_read = static_cast<std::size_t>(std::min<uint64_t>(span + 4096, 16u << 20));

@@ -133,6 +133,20 @@ class PartialResult {
     key_off_.push_back(0);
   }
 
+  // Empty, for another query shape, keeping the memory: a task's table is
+  // refilled by the thread's next task without new pages.
+  void reset(uint32_t nvalues, uint32_t nkeys) {
+    nvalues_ = nvalues;
+    key_types_.assign(nkeys, 0);
+    key_bytes_.clear();
+    key_off_.assign(1, 0);
+    hashes_.clear();
+    n_.clear();
+    acc_.clear();
+    if (slots_.empty()) slots_.resize(16);  // a moved-from table has none
+    std::fill(slots_.begin(), slots_.end(), Slot());
+  }
+
   std::size_t size() const { return hashes_.size(); }
   uint32_t nvalues() const { return nvalues_; }
   std::string_view key(std::size_t g) const {
@@ -190,6 +204,9 @@ class PartialResult {
   std::size_t find_or_insert(std::string_view key, bool* created = nullptr) {
     return find_or_insert(key, hash_bytes(key.data(), key.size()), created);
   }
+
+  // Starts loading the slot where a key of hash h would be looked up first.
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
 
   // Adds group g of `o` (same number of values).
   void merge_group(const PartialResult& o, std::size_t g) {

@@ -45,12 +45,20 @@ class PartitionedTotal {
     std::vector<uint32_t> order(p.size());
     std::vector<uint32_t> fill(start.begin(), start.end() - 1);
     for (std::size_t g = 0; g < p.size(); ++g) order[fill[part_of(p.hash(g))]++] = static_cast<uint32_t>(g);
-    for (std::size_t i = 0; i < kParts; ++i) {
+    // Threads merging at once start at different partitions, not in a convoy.
+    const std::size_t first = part_of(p.hash(0));
+    for (std::size_t step = 0; step < kParts; ++step) {
+      const std::size_t i = (first + step) % kParts;
       if (start[i] == start[i + 1]) continue;
       std::lock_guard<std::mutex> lock(locks_[i]);
       PartialResult& t = parts_[i];
       t.reserve(t.size() + (start[i + 1] - start[i]));
-      for (uint32_t k = start[i]; k < start[i + 1]; ++k) t.merge_group(p, order[k]);
+      // The partition's table is cold: ask for slots a few groups ahead.
+      constexpr uint32_t kAhead = 8;
+      for (uint32_t k = start[i]; k < start[i + 1]; ++k) {
+        if (k + kAhead < start[i + 1]) t.prefetch(p.hash(order[k + kAhead]));
+        t.merge_group(p, order[k]);
+      }
     }
   }
 
@@ -112,7 +120,8 @@ class ChainReducer {
   // True if a confirmed error comes before task t, so t need not run.
   bool skip(std::size_t t) const { return t > first_error_task_.load(std::memory_order_relaxed); }
 
-  void submit(std::size_t t, ChunkResult&& r) {
+  // `spare`, if given, receives a merged partial's memory for reuse.
+  void submit(std::size_t t, ChunkResult&& r, PartialResult* spare = nullptr) {
     std::vector<PartialResult> ready;  // merged after the chain's lock is released
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -126,6 +135,7 @@ class ChainReducer {
       }
     }
     for (const PartialResult& p : ready) total_.merge(p);
+    if (spare && !ready.empty()) *spare = std::move(ready.back());
   }
 
   // Tasks to scan again, with the true in-quotes state at their start.

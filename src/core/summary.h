@@ -6,16 +6,21 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <numeric>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <tbb/parallel_sort.h>
+#include <tbb/task_arena.h>
+
 #include "csv_source.h"
 #include "key_types.h"
 #include "partial.h"
 #include "query.h"
+#include "tbb_threads.h"
 
 namespace parairline {
 
@@ -27,15 +32,54 @@ struct KeyColumn {
   std::vector<std::string_view> texts;  // text columns (views into the partials or the plan)
 };
 
+// Per row and value column (index row * nvalues + v), the accumulator: the
+// group's own in its partial, not a copy (millions of groups), or a merged
+// one when typing made several groups one.
+class SummaryAccs {
+ public:
+  const ValueAcc& operator[](std::size_t i) const { return *at_[i]; }
+  std::size_t size() const { return at_.size(); }
+  void push_back(const ValueAcc& a) {
+    at_.push_back(&a);
+    mine_.push_back(nullptr);
+  }
+  // Merges `a` into entry i, which from then on lives here.
+  void merge_into(std::size_t i, const ValueAcc& a) {
+    if (!mine_[i]) {
+      own_.push_back(*at_[i]);
+      mine_[i] = &own_.back();
+      at_[i] = mine_[i];
+    }
+    mine_[i]->merge(a);
+  }
+
+ private:
+  std::vector<const ValueAcc*> at_;
+  std::vector<ValueAcc*> mine_;  // the entry's own copy, once merged
+  std::deque<ValueAcc> own_;     // stable addresses
+};
+
 struct Summary {
   std::vector<KeyColumn> keys;
   std::vector<int64_t> n;
-  std::vector<ValueAcc> acc;  // nvalues per row
+  SummaryAccs acc;  // nvalues per row
   uint32_t nvalues = 0;
   std::size_t size() const { return n.size(); }
 };
 
 namespace summary_detail {
+
+// Sorts on `threads` TBB threads (an arena of that size, never the global
+// scheduler's), or here alone.
+template <class It, class Less>
+void sort_on(int threads, It begin, It end, Less less) {
+  if (threads <= 1 || end - begin < 100000) {
+    std::sort(begin, end, less);
+    return;
+  }
+  tbb::task_arena arena(tbb_threads(threads));
+  arena.execute([&] { tbb::parallel_sort(begin, end, less); });
+}
 
 // One group of one partial, and its key fields split at the NULs.
 struct GroupRef {
@@ -72,13 +116,13 @@ struct NumberEntry {
 };
 
 template <class T>
-std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing) {
+std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing, int threads) {
   std::vector<NumberEntry<T>> e;
   e.reserve(x.size());
   for (uint32_t i = 0; i < x.size(); ++i) {
     if (!missing[i]) e.push_back({x[i], i});
   }
-  std::sort(e.begin(), e.end(), [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value < b.value; });
+  sort_on(threads, e.begin(), e.end(), [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value < b.value; });
   return ranks_of_sorted(x.size(), e, [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value == b.value; });
 }
 
@@ -97,7 +141,8 @@ struct TextEntry {
   uint32_t row;
 };
 
-inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, const std::vector<uint8_t>& missing) {
+inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, const std::vector<uint8_t>& missing,
+                                        int threads) {
   std::vector<TextEntry> e;
   e.reserve(x.size());
   for (uint32_t i = 0; i < x.size(); ++i) {
@@ -111,16 +156,18 @@ inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, 
     const int c = ta.compare(tb);  // byte order: char_traits<char> compares as unsigned char
     return c < 0 ? -1 : c > 0 ? 1 : 0;
   };
-  std::sort(e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) < 0; });
+  sort_on(threads, e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) < 0; });
   return ranks_of_sorted(x.size(), e, [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) == 0; });
 }
 
 }  // namespace summary_detail
 
-// Builds the summary from a run's partitions. `key_types` are the widest
-// types seen in rows the filter dropped; `files` name the `.file` keys.
+// Builds the summary from a run's partitions, sorting on `threads` threads.
+// `key_types` are the widest types seen in rows the filter dropped; `files`
+// name the `.file` keys. The summary's texts are views into `parts` and
+// `files`, which must outlive it.
 inline Summary summarise_groups(const std::vector<PartialResult>& parts, const std::vector<uint8_t>& key_types,
-                                const Query& q, const std::vector<FilePlan>& files) {
+                                const Query& q, const std::vector<FilePlan>& files, int threads = 1) {
   using namespace summary_detail;
   const std::size_t nk = q.keys.size();
   const uint32_t nv = static_cast<uint32_t>(q.values.size());
@@ -165,7 +212,7 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
       for (std::size_t i = 0; i < ng; ++i) {
         if (!col.missing[i]) classify_key(field[i * nk + k], &col.ints[i], nullptr);
       }
-      ranks[k] = number_ranks(col.ints, col.missing);
+      ranks[k] = number_ranks(col.ints, col.missing, threads);
     } else if (t == KeyType::real) {
       col.reals.assign(ng, 0.0);
       for (std::size_t i = 0; i < ng; ++i) {
@@ -173,11 +220,11 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
         int32_t as_int = 0;
         if (classify_key(field[i * nk + k], &as_int, &col.reals[i]) == KeyType::integer) col.reals[i] = as_int;
       }
-      ranks[k] = number_ranks(col.reals, col.missing);
+      ranks[k] = number_ranks(col.reals, col.missing, threads);
     } else {
       col.texts.assign(ng, std::string_view());
       for (std::size_t i = 0; i < ng; ++i) col.texts[i] = field[i * nk + k];
-      ranks[k] = text_ranks(col.texts, col.missing);
+      ranks[k] = text_ranks(col.texts, col.missing, threads);
     }
   }
 
@@ -207,10 +254,10 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
       for (std::size_t k = 0; k < nk; ++k) v = (v << width[k]) | ranks[k][i];
       packed[i] = {v, static_cast<uint32_t>(i)};
     }
-    std::sort(packed.begin(), packed.end());
+    sort_on(threads, packed.begin(), packed.end(), std::less<std::pair<uint64_t, uint32_t>>());
     for (std::size_t i = 0; i < ng; ++i) order[i] = packed[i].second;
   } else {
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    sort_on(threads, order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       for (std::size_t k = 0; k < nk; ++k) {
         if (ranks[k][a] != ranks[k][b]) return ranks[k][a] < ranks[k][b];
       }
@@ -232,7 +279,7 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
     const GroupRef& g = groups[i];
     if (s > 0 && same(order[s - 1], i)) {
       out.n.back() += g.part->n(g.index);
-      for (uint32_t v = 0; v < nv; ++v) out.acc[out.acc.size() - nv + v].merge(g.part->acc(g.index, v));
+      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(out.acc.size() - nv + v, g.part->acc(g.index, v));
       continue;
     }
     for (std::size_t k = 0; k < nk; ++k) {

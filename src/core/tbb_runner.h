@@ -68,8 +68,10 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& wor
   FirstFailure failure;
   on_tbb_threads(threads, [&] {
     thread_local std::vector<char> buf;  // reused across tasks and calls
-    drain_tasks(next, work.size(), stop,
-                [&](std::size_t i) { return failure.guard([&] { run_item(plan, reducer, work[i], buf, stop, progress); }); });
+    PartialResult spare;                 // reused across tasks of this call
+    drain_tasks(next, work.size(), stop, [&](std::size_t i) {
+      return failure.guard([&] { run_item(plan, reducer, work[i], buf, stop, progress, spare); });
+    });
   });
   failure.rethrow();
 }
