@@ -33,7 +33,11 @@
 #' condition that names no column is evaluated first, so
 #' `DISTANCE >= 2 * min_distance` works. Constants are finite numbers or
 #' strings (`NA` is never equal to anything: use `is.na()`). Numbers compare as
-#' exact decimals (`"0.10"` equals `0.1`); strings compare byte by byte.
+#' exact decimals (`"0.10"` equals `0.1`); strings compare byte by byte. A
+#' field that is not a number where the condition compares it with a number
+#' is an error of class `parairline_parse_error` naming the file and line (a
+#' text compared with a number has no right answer). `x %in% c(...)` is
+#' `FALSE` for a missing `x`, as in R.
 #' Comparing two columns, arithmetic on a column, `&&`, `||` and other
 #' functions are errors of class `parairline_input_error`.
 #'
