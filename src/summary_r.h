@@ -86,14 +86,22 @@ inline Rcpp::List summary_list(const Summary& s) {
       keys[k] = v;
     } else {
       Rcpp::CharacterVector v(n);
+      // One CHARSXP per distinct text (by rank), reused: a many-group summary
+      // repeats each tail number or date thousands of times. Each is held by
+      // `v` from its first use on.
+      std::vector<SEXP> made(c.distinct, nullptr);
       std::string tmp;
       for (R_xlen_t i = 0; i < n; ++i) {
         if (c.missing[i]) {
           v[i] = NA_STRING;
           continue;
         }
-        tmp.assign(c.texts[i].data(), c.texts[i].size());
-        v[i] = Rf_mkCharLenCE(tmp.data(), static_cast<int>(tmp.size()), key_encoding(tmp));
+        SEXP& m = made[c.text_rank[i]];
+        if (!m) {
+          tmp.assign(c.texts[i].data(), c.texts[i].size());
+          m = Rf_mkCharLenCE(tmp.data(), static_cast<int>(tmp.size()), key_encoding(tmp));
+        }
+        SET_STRING_ELT(v, i, m);
       }
       keys[k] = v;
     }

@@ -22,11 +22,9 @@ inline KeyType wider(KeyType a, KeyType b) { return a < b ? b : a; }
 // Correctly rounded double of a parsed decimal: exact powers of ten and a
 // 53-bit mantissa need one rounding (Clinger's fast path); else strtod.
 inline double decimal_to_double(const Decimal& d) {
-  static const double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   if (!d.big && d.mant < (static_cast<u128>(1) << 53) && d.exp10 >= -22 && d.exp10 <= 22) {
     const double m = static_cast<double>(static_cast<uint64_t>(d.mant));
-    const double v = d.exp10 < 0 ? m / kPow10[-d.exp10] : m * kPow10[d.exp10];
+    const double v = d.exp10 < 0 ? m / exact_pow10(-d.exp10) : m * exact_pow10(d.exp10);
     return d.neg ? -v : v;
   }
   std::string s = d.neg ? "-" : "";

@@ -30,6 +30,8 @@ struct KeyColumn {
   std::vector<int32_t> ints;      // integer columns
   std::vector<double> reals;      // real columns
   std::vector<std::string_view> texts;  // text columns (views into the partials or the plan)
+  std::vector<uint32_t> text_rank;      // text columns: equal texts, equal ranks (R makes each string once)
+  uint32_t distinct = 0;                // text columns: ranks are below this
 };
 
 // Per row and value column (index row * nvalues + v), the accumulator: the
@@ -141,23 +143,66 @@ struct TextEntry {
   uint32_t row;
 };
 
+// Dense ranks of a text column: the distinct texts found by hashing (a key
+// column of a many-group summary has few: tail numbers, dates), then only
+// those sorted.
 inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, const std::vector<uint8_t>& missing,
-                                        int threads) {
-  std::vector<TextEntry> e;
-  e.reserve(x.size());
-  for (uint32_t i = 0; i < x.size(); ++i) {
-    if (!missing[i]) e.push_back({word_at(x[i], 0), word_at(x[i], 8), i});
+                                        int threads, uint32_t& distinct_count) {
+  const std::size_t n = x.size();
+  std::vector<std::string_view> distinct;
+  std::vector<uint32_t> id(n, 0);
+  std::size_t nslots = 16;
+  std::vector<uint32_t> slots(nslots, 0);  // id + 1
+  std::vector<uint64_t> hashes;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (missing[i]) continue;
+    const std::string_view v = x[i];
+    const uint64_t h = hash_bytes(v.data(), v.size());
+    std::size_t j = h & (nslots - 1);
+    for (; slots[j] != 0; j = (j + 1) & (nslots - 1)) {
+      const uint32_t d = slots[j] - 1;
+      if (hashes[d] == h && distinct[d] == v) break;
+    }
+    if (slots[j] == 0) {
+      distinct.push_back(v);
+      hashes.push_back(h);
+      slots[j] = static_cast<uint32_t>(distinct.size());
+      if (distinct.size() * 2 > nslots) {
+        nslots *= 2;
+        slots.assign(nslots, 0);
+        for (uint32_t d = 0; d < distinct.size(); ++d) {
+          std::size_t k = hashes[d] & (nslots - 1);
+          while (slots[k] != 0) k = (k + 1) & (nslots - 1);
+          slots[k] = d + 1;
+        }
+      }
+      id[i] = static_cast<uint32_t>(distinct.size() - 1);
+    } else {
+      id[i] = slots[j] - 1;
+    }
   }
-  const auto cmp = [&](const TextEntry& a, const TextEntry& b) {
-    if (a.w0 != b.w0) return a.w0 < b.w0 ? -1 : 1;
-    if (a.w1 != b.w1) return a.w1 < b.w1 ? -1 : 1;
-    const std::string_view ta = x[a.row], tb = x[b.row];
-    if (ta.size() <= 16 && tb.size() <= 16) return 0;
-    const int c = ta.compare(tb);  // byte order: char_traits<char> compares as unsigned char
-    return c < 0 ? -1 : c > 0 ? 1 : 0;
-  };
-  sort_on(threads, e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) < 0; });
-  return ranks_of_sorted(x.size(), e, [&](const TextEntry& a, const TextEntry& b) { return cmp(a, b) == 0; });
+  std::vector<TextEntry> e(distinct.size());
+  for (uint32_t d = 0; d < distinct.size(); ++d) e[d] = {word_at(distinct[d], 0), word_at(distinct[d], 8), d};
+  sort_on(threads, e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) {
+    if (a.w0 != b.w0) return a.w0 < b.w0;
+    if (a.w1 != b.w1) return a.w1 < b.w1;
+    return distinct[a.row] < distinct[b.row];  // byte order: char_traits<char> compares as unsigned char
+  });
+  std::vector<uint32_t> rank_of(distinct.size());
+  for (uint32_t r = 0; r < e.size(); ++r) rank_of[e[r].row] = r;
+  distinct_count = static_cast<uint32_t>(distinct.size());
+  for (std::size_t i = 0; i < n; ++i) id[i] = missing[i] ? distinct_count : rank_of[id[i]];
+  return id;
+}
+
+// Stable counting sort of `order` by the dense ranks `rank` (< limit).
+inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32_t>& rank, uint32_t limit) {
+  std::vector<uint32_t> count(static_cast<std::size_t>(limit) + 1, 0);
+  for (uint32_t i : order) ++count[rank[i] + 1];
+  for (std::size_t r = 1; r < count.size(); ++r) count[r] += count[r - 1];
+  std::vector<uint32_t> out(order.size());
+  for (uint32_t i : order) out[count[rank[i]]++] = i;
+  order.swap(out);
 }
 
 }  // namespace summary_detail
@@ -224,74 +269,75 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
     } else {
       col.texts.assign(ng, std::string_view());
       for (std::size_t i = 0; i < ng; ++i) col.texts[i] = field[i * nk + k];
-      ranks[k] = text_ranks(col.texts, col.missing, threads);
+      ranks[k] = text_ranks(col.texts, col.missing, threads, col.distinct);
     }
   }
 
-  // Sort by the rank tuple, packed into one integer when it fits.
+  // Sort by the rank tuple: counting sorts from the last key to the first
+  // (each stable, the ranks dense).
   std::vector<uint32_t> order(ng);
   std::iota(order.begin(), order.end(), 0u);
-  unsigned bits = 0;
-  std::vector<unsigned> width(nk);
-  for (std::size_t k = 0; k < nk; ++k) {
+  for (std::size_t k = nk; k-- > 0;) {
     uint32_t most = 0;
     for (uint32_t r : ranks[k]) most = std::max(most, r);
-    unsigned w = 1;
-    while (w < 32 && (uint64_t{1} << w) <= most) ++w;
-    width[k] = w;
-    bits += w;
-  }
-  if (nk == 1) {
-    // Counting sort: the ranks are dense.
-    std::vector<uint32_t> count(ng + 2, 0);
-    for (uint32_t r : ranks[0]) ++count[r + 1];
-    for (std::size_t r = 1; r < count.size(); ++r) count[r] += count[r - 1];
-    for (uint32_t i = 0; i < ng; ++i) order[count[ranks[0][i]]++] = i;
-  } else if (bits <= 64) {
-    std::vector<std::pair<uint64_t, uint32_t>> packed(ng);
-    for (std::size_t i = 0; i < ng; ++i) {
-      uint64_t v = 0;
-      for (std::size_t k = 0; k < nk; ++k) v = (v << width[k]) | ranks[k][i];
-      packed[i] = {v, static_cast<uint32_t>(i)};
-    }
-    sort_on(threads, packed.begin(), packed.end(), std::less<std::pair<uint64_t, uint32_t>>());
-    for (std::size_t i = 0; i < ng; ++i) order[i] = packed[i].second;
-  } else {
-    sort_on(threads, order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      for (std::size_t k = 0; k < nk; ++k) {
-        if (ranks[k][a] != ranks[k][b]) return ranks[k][a] < ranks[k][b];
-      }
-      return false;
-    });
+    counting_sort(order, ranks[k], most + 1);
   }
 
   // Emit the rows; a run of equal rank tuples is one group.
   out.keys.resize(nk);
-  for (std::size_t k = 0; k < nk; ++k) out.keys[k].type = typed[k].type;
-  auto same = [&](uint32_t a, uint32_t b) {
-    for (std::size_t k = 0; k < nk; ++k) {
-      if (ranks[k][a] != ranks[k][b]) return false;
-    }
-    return true;
-  };
+  for (std::size_t k = 0; k < nk; ++k) {
+    KeyColumn& to = out.keys[k];
+    to.type = typed[k].type;
+    to.distinct = typed[k].distinct;
+  }
+  // Which sorted groups start a row (typing can make several groups one).
+  std::vector<uint32_t> starts;  // positions in `order`
+  starts.reserve(ng);
   for (std::size_t s = 0; s < ng; ++s) {
-    const uint32_t i = order[s];
-    const GroupRef& g = groups[i];
-    if (s > 0 && same(order[s - 1], i)) {
-      out.n.back() += g.part->n(g.index);
-      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(out.acc.size() - nv + v, g.part->acc(g.index, v));
-      continue;
+    bool same = s > 0;
+    for (std::size_t k = 0; k < nk && same; ++k) same = ranks[k][order[s - 1]] == ranks[k][order[s]];
+    if (!same) starts.push_back(static_cast<uint32_t>(s));
+  }
+  const std::size_t nrows = starts.size();
+  // Gathers, one array at a time: independent loads in a tight loop keep
+  // many cache misses in flight (millions of groups in hash order).
+  for (std::size_t k = 0; k < nk; ++k) {
+    const KeyColumn& from = typed[k];
+    KeyColumn& to = out.keys[k];
+    to.missing.resize(nrows);
+    for (std::size_t r = 0; r < nrows; ++r) to.missing[r] = from.missing[order[starts[r]]];
+    if (from.type == KeyType::integer) {
+      to.ints.resize(nrows);
+      for (std::size_t r = 0; r < nrows; ++r) to.ints[r] = from.ints[order[starts[r]]];
+    } else if (from.type == KeyType::real) {
+      to.reals.resize(nrows);
+      for (std::size_t r = 0; r < nrows; ++r) to.reals[r] = from.reals[order[starts[r]]];
+    } else {
+      to.texts.resize(nrows);
+      to.text_rank.resize(nrows);
+      for (std::size_t r = 0; r < nrows; ++r) {
+        to.texts[r] = from.texts[order[starts[r]]];
+        to.text_rank[r] = ranks[k][order[starts[r]]];
+      }
     }
-    for (std::size_t k = 0; k < nk; ++k) {
-      const KeyColumn& from = typed[k];
-      KeyColumn& to = out.keys[k];
-      to.missing.push_back(from.missing[i]);
-      if (from.type == KeyType::integer) to.ints.push_back(from.ints[i]);
-      if (from.type == KeyType::real) to.reals.push_back(from.reals[i]);
-      if (from.type == KeyType::text) to.texts.push_back(from.texts[i]);
-    }
-    out.n.push_back(g.part->n(g.index));
+  }
+  std::vector<int64_t> n_all(ng);  // in group order: a sequential read of the partitions
+  for (std::size_t i = 0; i < ng; ++i) n_all[i] = groups[i].part->n(groups[i].index);
+  out.n.assign(nrows, 0);
+  for (std::size_t r = 0; r < nrows; ++r) {
+    const std::size_t end = r + 1 < nrows ? starts[r + 1] : ng;
+    int64_t n = 0;
+    for (std::size_t s = starts[r]; s < end; ++s) n += n_all[order[s]];
+    out.n[r] = n;
+  }
+  for (std::size_t r = 0; r < nrows; ++r) {
+    const std::size_t end = r + 1 < nrows ? starts[r + 1] : ng;
+    const GroupRef& g = groups[order[starts[r]]];
     for (uint32_t v = 0; v < nv; ++v) out.acc.push_back(g.part->acc(g.index, v));
+    for (std::size_t s = starts[r] + 1; s < end; ++s) {
+      const GroupRef& h = groups[order[s]];
+      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, h.part->acc(h.index, v));
+    }
   }
   return out;
 }
