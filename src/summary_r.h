@@ -142,6 +142,7 @@ inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, int thre
     return error_list("internal", "Not every chunk of the input was summed (a bug in parairline; please report it).");
   }
   Summary s;
+  reducer.totals().compact();
   SEXP failed = run_off_main([&](const std::atomic<bool>&) {
     s = summarise_groups(reducer.totals().parts(), reducer.totals().key_types(), plan.query, plan.files, threads);
   });

@@ -133,6 +133,18 @@ class PartialResult {
     key_off_.push_back(0);
   }
 
+  // Frees the lookup index and the arrays' spare room once no group will be
+  // added (the end of a run): a table of millions of groups then holds its
+  // keys and accumulators only. Lookups must not follow.
+  void compact() {
+    std::vector<Slot>().swap(slots_);
+    std::vector<uint64_t>().swap(hashes_);
+    key_bytes_.shrink_to_fit();
+    key_off_.shrink_to_fit();
+    n_.shrink_to_fit();
+    acc_.shrink_to_fit();
+  }
+
   // Empty, for another query shape, keeping the memory: a task's table is
   // refilled by the thread's next task without new pages.
   void reset(uint32_t nvalues, uint32_t nkeys) {
@@ -147,12 +159,18 @@ class PartialResult {
     std::fill(slots_.begin(), slots_.end(), Slot());
   }
 
-  std::size_t size() const { return hashes_.size(); }
+  std::size_t size() const { return n_.size(); }
   uint32_t nvalues() const { return nvalues_; }
   std::string_view key(std::size_t g) const {
     return std::string_view(key_bytes_.data() + key_off_[g], key_off_[g + 1] - key_off_[g]);
   }
-  uint64_t hash(std::size_t g) const { return hashes_[g]; }
+  uint64_t hash(std::size_t g) const {
+    if (hashes_.empty()) {  // compacted
+      const std::string_view k = key(g);
+      return hash_bytes(k.data(), k.size());
+    }
+    return hashes_[g];
+  }
   int64_t n(std::size_t g) const { return n_[g]; }
   int64_t& n(std::size_t g) { return n_[g]; }
   const ValueAcc& acc(std::size_t g, uint32_t v) const { return acc_[g * nvalues_ + v]; }
@@ -210,7 +228,7 @@ class PartialResult {
 
   // Adds group g of `o` (same number of values).
   void merge_group(const PartialResult& o, std::size_t g) {
-    const std::size_t t = find_or_insert(o.key(g), o.hashes_[g]);
+    const std::size_t t = find_or_insert(o.key(g), o.hash(g));
     n_[t] += o.n_[g];
     for (uint32_t v = 0; v < nvalues_; ++v) acc(t, v).merge(o.acc(g, v));
   }

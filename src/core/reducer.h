@@ -63,6 +63,11 @@ class PartitionedTotal {
   }
 
   const std::vector<PartialResult>& parts() const { return parts_; }
+
+  // The run is over: only the groups are kept (see PartialResult::compact()).
+  void compact() {
+    for (PartialResult& p : parts_) p.compact();
+  }
   const std::vector<uint8_t>& key_types() const { return key_types_; }
   std::size_t size() const {
     std::size_t n = 0;
@@ -149,6 +154,7 @@ class ChainReducer {
   bool has_error() const { return error_task_ != kNoTask; }
   const CoreError& error() const { return error_; }
   const PartitionedTotal& totals() const { return total_; }
+  PartitionedTotal& totals() { return total_; }
   // The totals in one table (tests and tools).
   PartialResult total() const { return total_.merged(); }
 
