@@ -988,26 +988,10 @@ void run_query(const std::vector<std::string>& paths, const Query& q, uint64_t c
   err = make_plan(paths, q, chunk, plan);
   if (err) return;
   ChainReducer reducer(plan);
-  std::atomic<bool> stop{false};
-  std::vector<char> buf;
-  reduce_all(
-      plan, reducer,
-      [&](const WorkList& work) {
-        if (threads == 0 && work.size() == plan.tasks.size()) {
-          std::vector<std::size_t> odd, even;
-          for (const auto& w : work) (w.first % 2 ? odd : even).push_back(w.first);
-          std::string frames = run_tasks_to_frames(plan, even, 1, stop, nullptr);
-          frames += run_tasks_to_frames(plan, odd, 2, stop, nullptr);
-          for (auto& r : read_frames(frames.data(), frames.size())) reducer.submit(r.first, std::move(r.second));
-        } else if (threads <= 1) {
-          run_serial(plan, reducer, work, buf, stop, nullptr);
-        } else {
-          run_tbb(plan, reducer, work, threads, stop, nullptr);
-        }
-      },
-      stop);
+  reference::run_plan(plan, reducer, threads);
   if (reducer.has_error()) {
     err = reducer.error();
+    const std::atomic<bool> stop{false};
     locate_error(plan, err, stop);
     return;
   }

@@ -56,19 +56,10 @@ inline std::string compare(const PartialResult& want, const CoreError& want_err,
   return "";
 }
 
-// Runs one file through the reference and the chunked parse. threads == 0:
-// the tasks go through wire frames in two groups, as for remote workers.
-inline std::string check_file(const std::string& path, const std::string& key, const std::string& value,
-                              uint64_t chunk_bytes, int threads) {
-  Plan plan;
-  if (CoreError e = make_plan({path}, key, value, chunk_bytes, plan)) return "";  // header errors: one code path
-  Outcome want;
-  try {
-    want = parse(plan.files[0], read_all(plan.files[0]));
-  } catch (const IoFailure& e) {
-    want.error = io_error(path, e.what());
-  }
-  ChainReducer reducer(plan);
+// Runs every task of `plan` into `reducer`: serially (threads 1), on TBB
+// threads (2 or more), or through wire frames in two groups (0, as remote
+// workers return them).
+inline void run_plan(const Plan& plan, ChainReducer& reducer, int threads) {
   std::atomic<bool> stop{false};
   std::vector<char> buf;
   reduce_all(
@@ -87,6 +78,22 @@ inline std::string check_file(const std::string& path, const std::string& key, c
         }
       },
       stop);
+}
+
+// Runs one file through the reference and the chunked parse. threads == 0:
+// the tasks go through wire frames in two groups, as for remote workers.
+inline std::string check_file(const std::string& path, const std::string& key, const std::string& value,
+                              uint64_t chunk_bytes, int threads) {
+  Plan plan;
+  if (CoreError e = make_plan({path}, key, value, chunk_bytes, plan)) return "";  // header errors: one code path
+  Outcome want;
+  try {
+    want = parse(plan.files[0], read_all(plan.files[0]));
+  } catch (const IoFailure& e) {
+    want.error = io_error(path, e.what());
+  }
+  ChainReducer reducer(plan);
+  run_plan(plan, reducer, threads);
   CoreError got_err = reducer.has_error() ? reducer.error() : CoreError();
   if (!got_err && !reducer.complete()) return "chunked parse did not account for every chunk";
   if (want.error.kind == CoreError::Kind::io && got_err.kind == CoreError::Kind::io) return "";
