@@ -449,7 +449,10 @@ static void test_process_pool() {
       ::sleep(60);
       return 0;
     });
-    ::usleep(200000);
+    // Until worker 0 is dead (not reaped: WNOWAIT), however loaded the machine.
+    siginfo_t info{};
+    while (::waitid(P_PID, static_cast<id_t>(pool.pid(0)), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+    }
     std::vector<std::string> out;
     pool.collect(out, [] { return false; }, 1);
     CHECK(pool.faults().size() == 1, "a fault before Ctrl-C is kept");

@@ -468,10 +468,13 @@ class ProcessPool {
     }
   }
 
-  // Only unreaped children: their pids cannot have been reused yet.
+  // Only unreaped children: their pids cannot have been reused yet. A child
+  // that has died on its own is reaped first, so its death stays a fault and
+  // is not taken for one we caused (a loaded machine can reach here before
+  // collect() has reaped it).
   void signal_live(int sig) {
     for (Child& c : children_) {
-      if (!c.reaped && c.pid > 0) {
+      if (c.pid > 0 && !try_reap(c)) {
         ::kill(c.pid, sig);
         c.signalled = true;
       }
