@@ -89,11 +89,6 @@ inline uint64_t load_small(const char* p, std::size_t n) {
   return byte(0) | byte(n / 2) | byte(n - 1);
 }
 
-inline uint64_t mix64(uint64_t x) {
-  const u128 m = static_cast<u128>(x ^ 0x9E3779B97F4A7C15ull) * 0xD6E8FEB86659FD93ull;
-  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
-}
-
 // MurmurHash3's finaliser: a bijection of 64-bit words.
 inline uint64_t fmix64(uint64_t x) {
   x ^= x >> 33;

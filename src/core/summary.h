@@ -83,7 +83,7 @@ void sort_on(int threads, It begin, It end, Less less) {
   arena.execute([&] { tbb::parallel_sort(begin, end, less); });
 }
 
-// One group of one partial, and its key fields split at the NULs.
+// One group of one partial.
 struct GroupRef {
   const PartialResult* part;
   uint32_t index;
