@@ -98,7 +98,7 @@ engine_frame <- function(res, query) {
 
 # The column names of a file (of its first CSV member if a zip archive).
 engine_header <- function(path, call = rlang::caller_env()) {
-  res <- cpp_header(path.expand(path))
+  res <- cpp_header(path.expand(path), NULL)
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
   res$names
 }

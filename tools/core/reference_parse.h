@@ -51,6 +51,12 @@ inline bool add_record(const FilePlan& fp, const std::vector<std::string>& field
   bool created = false;
   Group g = out.result.group(out.result.find_or_insert(key, &created));
   if (created && key.find('\0') != std::string::npos) return fail("nul", key_col + 1);
+  // A bare CR in a key not quoted: the file mixes line ends.
+  std::string raw_key = fields[key_col];
+  if (key_col + 1 == fp.ncols && !raw_key.empty() && raw_key.back() == '\r') raw_key.pop_back();
+  if (created && (raw_key.empty() || raw_key[0] != '"') && raw_key.find('\r') != std::string::npos) {
+    return fail("line end", key_col + 1);
+  }
   if (!unq(fields[val_col], val_col, val)) return fail("stray quote", val_col + 1);
   Decimal d;
   const ParseStatus st = parse_decimal(val.data(), val.data() + val.size(), d);
