@@ -264,7 +264,7 @@ reference_read <- function(input, needed, dialect, reader, call) {
                      call = call)
   }
   skip <- reference_skip(input, dialect, call)
-  sep <- reference_sep(input, skip, dialect, reader, call)
+  sep <- reference_sep(input, skip, dialect)
   rec <- reference_records(input, skip, sep, dialect, call)
   cut <- rec$bad
   text <- input$text
@@ -298,7 +298,9 @@ reference_read <- function(input, needed, dialect, reader, call) {
 fread_text <- function(source, needed, sep, skip, dialect) {
   d <- data.table::fread(
     file = source$path, text = source$text, sep = sep, quote = dialect$quote, dec = dialect$dec,
-    skip = if (nzchar(dialect$skip_to)) dialect$skip_to else skip,
+    # (Not skip = skip_to, which fread() finds in a file of bare CR line ends
+    # but then starts reading at the file's first line.)
+    skip = skip,
     select = if (length(needed) > 0L) needed, colClasses = "character", header = TRUE,
     na.strings = fread_na_strings(dialect$na_strings), strip.white = FALSE, fill = FALSE,
     blank.lines.skip = TRUE, showProgress = FALSE
@@ -348,25 +350,14 @@ reference_skip <- function(input, dialect, call) {
   )), call = call)
 }
 
-# The separator: the one given, or for sep = "auto" fread()'s choice (which
-# the data.table reference leaves to fread, and learns from its verbose
-# report) or, for read.csv(), which has no "auto", the engine's rule
-# (choose_sep()).
-reference_sep <- function(input, skip, dialect, reader, call) {
+# The separator: the one given, or for sep = "auto" the engine's choice
+# (choose_sep()), which both references then pass to their reader.
+# read.csv() has no "auto"; fread()'s own differs: it also tries " " and
+# ":", takes the largest block of lines alike (a bad row among the first
+# lines can make it choose another separator) and may even choose the
+# decimal mark, which it then refuses.
+reference_sep <- function(input, skip, dialect) {
   if (!identical(dialect$sep, "auto")) return(dialect$sep)
-  if (reader == "fread") {
-    # (Only a probe: what it reads, and its warnings, do not matter.)
-    report <- utils::capture.output(read_reference(input$name, call, suppressWarnings(data.table::fread(
-      file = if (is.null(input$text)) input$path, text = input$text, sep = "auto", quote = dialect$quote,
-      dec = dialect$dec, skip = if (nzchar(dialect$skip_to)) dialect$skip_to else skip, nrows = 0L,
-      colClasses = "character", header = TRUE, blank.lines.skip = TRUE, showProgress = FALSE, verbose = TRUE
-    ))))
-    found <- regmatches(report, regexpr("sep='.'", report))
-    if (length(found) > 0L) {
-      sep <- substr(found[1], 6L, 6L)
-      if (sep %in% sep_candidates || sep %in% c(" ", ":")) return(sep)
-    }
-  }
   con <- input_connection(input)
   on.exit(close(con))
   lines <- suppressWarnings(readLines(con, n = skip + 1000, warn = FALSE))
