@@ -1951,6 +1951,11 @@ bool same_decimal(const Decimal& a, const Decimal& b) {
 }
 
 bool same_query(const Query& a, const Query& b) {
+  const Dialect &da = a.dialect, &db = b.dialect;
+  if (da.sep != db.sep || da.quote != db.quote || da.dec != db.dec || da.skip != db.skip || da.skip_to != db.skip_to ||
+      da.na.texts() != db.na.texts() || da.na.standard() != db.na.standard() || da.skip_bad_rows != db.skip_bad_rows) {
+    return false;
+  }
   if (a.keys != b.keys || a.columns != b.columns || a.key_col != b.key_col || a.value_col != b.value_col) return false;
   if (a.values.size() != b.values.size() || a.filter.size() != b.filter.size()) return false;
   for (std::size_t i = 0; i < a.values.size(); ++i) {
@@ -1986,9 +1991,14 @@ int outcome(F&& f) {
 }
 
 void test_plan_wire() {
-  const std::string a = write_file("wire-a.csv", "K,X,V,S\n1,2,3,a\n4,5,6,b\n");
-  const std::string b = write_file("wire-b.csv", "S,extra,V,X,K\r\na,,1,2,3\r\n");
+  const std::string a = write_file("wire-a.csv", "title\nK,X,V,S\n1,2,3,a\n4,5,6,b\n");
+  const std::string b = write_file("wire-b.csv", "notes\rS;extra;V;X;K\ra;;1;2;3\r");
   Query q;
+  q.dialect.sep = 0;
+  q.dialect.skip = 1;
+  q.dialect.quote = '\'';
+  q.dialect.na = NaSet({"-", "NULL", ""});
+  q.dialect.skip_bad_rows = true;
   q.keys = {"K", std::string(kFileKey), "S"};
   q.values = {ValueSpec{"V", true, true}, ValueSpec{"S", false, false}};
   q.index_columns();
@@ -2022,7 +2032,8 @@ void test_plan_wire() {
   for (std::size_t i = 0; files_same && i < plan.files.size(); ++i) {
     const FilePlan &x = plan.files[i], &y = back.files[i];
     files_same = x.path == y.path && x.name == y.name && x.member == y.member && x.format == y.format &&
-                 x.size == y.size && x.data_begin == y.data_begin && x.ncols == y.ncols && x.cols == y.cols;
+                 x.size == y.size && x.data_begin == y.data_begin && x.ncols == y.ncols && x.cols == y.cols &&
+                 x.sep == y.sep && x.eol == y.eol;
   }
   for (std::size_t i = 0; files_same && i < plan.tasks.size(); ++i) {
     const TaskSpec &x = plan.tasks[i], &y = back.tasks[i];
