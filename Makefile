@@ -37,6 +37,7 @@ bench: install
 	$(RSCRIPT) --vanilla bench/bench.R
 	$(RSCRIPT) --vanilla bench/formats.R
 	$(RSCRIPT) --vanilla bench/summarise.R
+	$(RSCRIPT) --vanilla bench/dialects.R
 
 # The R-free parts on their own, without R: the engine's unit tests, files
 # that change between planning and reading, row counts past 2^31; the demos
