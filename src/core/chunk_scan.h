@@ -175,6 +175,7 @@ class ChunkScanner {
     syntax_ = Syntax{quote_ ? quote_ : '"', fp.sep, fp.eol};
     quote_on_ = quote_ ? ~uint64_t{0} : 0;
     dec_ = q.dialect.dec;
+    na_standard_ = q.dialect.na.standard();
     lf_ = fp.eol == '\n';
     parity_target_ = task.last ? kNone : task.end - 1;
     file_key_ = std::to_string(file_index);
@@ -342,13 +343,12 @@ class ChunkScanner {
   __attribute__((always_inline)) const Decimal* number(uint32_t c, std::string_view v) {
     if (number_row_[c] == row_) return number_missing_[c] ? nullptr : &numbers_[c];
     ParseStatus st;
-    if (q_.dialect.na.standard()) {
-      st = parse_decimal(v.data(), v.data() + v.size(), numbers_[c], dec_);
-    } else if (q_.dialect.na.number(v)) {
+    if (__builtin_expect(!na_standard_, 0) && q_.dialect.na.number(v)) {
       st = ParseStatus::missing;
     } else {
       st = parse_decimal(v.data(), v.data() + v.size(), numbers_[c], dec_);
-      if (st == ParseStatus::missing) st = ParseStatus::bad;  // "NA", not listed in na.strings
+      // "NA" when na.strings does not list it is not a number.
+      if (__builtin_expect(!na_standard_, 0) && st == ParseStatus::missing) st = ParseStatus::bad;
     }
     if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
       fail_number(c, v, st);
@@ -449,7 +449,10 @@ class ChunkScanner {
     if (q_.dialect.skip_bad_rows && !values_readable()) return;
     bool created = false;
     const std::size_t g = out_.partial.find_or_insert(key, &created);
-    if (created && bad_new_key(key)) return;
+    if (created && (std::memchr(key.data(), '\0', key.size()) || std::memchr(key.data(), lf_ ? '\r' : '\n', key.size())) &&
+        bad_new_key(key)) {
+      return;
+    }
     ++out_.partial.n(g);
     for (uint32_t v = 0; v < q_.values.size(); ++v) {
       const ValueSpec& spec = q_.values[v];
@@ -478,7 +481,7 @@ class ChunkScanner {
 
   // With bad_rows = "skip", every value is read before the row counts: a
   // row whose value is not a number is left out whole.
-  bool values_readable() {
+  __attribute__((noinline)) bool values_readable() {
     for (uint32_t v = 0; v < q_.values.size(); ++v) {
       const uint32_t c = q_.value_col[v];
       std::string_view text_v = raw(c);
@@ -492,7 +495,7 @@ class ChunkScanner {
   // A new key's text checked once: no NUL byte (R strings cannot hold one;
   // the separators of a composite key are NULs too) and no line end outside
   // quotes (the file mixes line ends: a short answer otherwise).
-  bool bad_new_key(std::string_view key) {
+  __attribute__((noinline, cold)) bool bad_new_key(std::string_view key) {
     if (std::memchr(key.data(), '\0', key.size()) && has_nul_field()) return true;
     const char other = lf_ ? '\r' : '\n';
     if (std::memchr(key.data(), other, key.size()) && has_line_end_field()) return true;
@@ -618,6 +621,7 @@ class ChunkScanner {
   char quote_ = '"';       // 0: no quoting
   char dec_ = '.';
   bool lf_ = true;         // lines end in LF (or CRLF), not a bare CR
+  bool na_standard_ = true;  // na.strings = c("", "NA")
   Syntax syntax_{'"', ',', '\n'};
   uint64_t quote_on_ = ~uint64_t{0};
 

@@ -174,7 +174,11 @@ inline FileLayout read_layout(ByteSource& src, const Dialect& d, bool& empty_fil
   bool eof = false;
   const auto more = [&] {
     if (eof) return false;
-    if (head.size() > kMaxHead) throw IoFailure("The header line is longer than 64 MB; is this a CSV file?");
+    if (head.size() > kMaxHead) {
+      throw IoFailure(d.skip_to.empty() && d.skip == 0
+                          ? "The header line is longer than 64 MB; is this a CSV file?"
+                          : "The header is not within the first 64 MB; is this a CSV file, and is `skip` right?");
+    }
     const std::size_t got = src.read(buf.data(), buf.size());
     if (got == 0) eof = true;
     head.append(buf.data(), got);
