@@ -310,7 +310,9 @@ fread_text <- function(source, needed, sep, skip, dialect) {
   if (nzchar(dialect$quote)) {
     twice <- strrep(dialect$quote, 2L)
     for (col in names(d)) {
-      if (is.character(d[[col]])) data.table::set(d, j = col, value = gsub(twice, dialect$quote, d[[col]], fixed = TRUE))
+      if (is.character(d[[col]])) {
+        data.table::set(d, j = col, value = gsub(twice, dialect$quote, d[[col]], fixed = TRUE))
+      }
     }
   }
   d

@@ -34,8 +34,7 @@ csv_dialect <- function(sep = ",", dec = ".", quote = "\"", skip = 0, na.strings
   } else if (!is.numeric(skip) || length(skip) != 1L || is.na(skip) || skip < 0 || skip != trunc(skip) ||
              skip >= 2^53) {
     abort_input(c("{.arg skip} must be a whole number of lines (0 or more), or the text of the header line.",
-                  "x" = "Got {.obj_type_friendly {skip}}{if (is.numeric(skip) && length(skip) == 1L) paste0(': ', format(skip))}."),
-                call = call)
+                  "x" = given_text(skip)), call = call)
   } else {
     skip <- if (skip <= .Machine$integer.max) as.integer(skip) else as.double(skip)
   }
@@ -54,9 +53,7 @@ csv_dialect <- function(sep = ",", dec = ".", quote = "\"", skip = 0, na.strings
 check_byte_arg <- function(x, arg, call, auto = FALSE, none = FALSE, allowed = NULL) {
   if (!is.null(allowed)) {
     if (!is.character(x) || length(x) != 1L || is.na(x) || !x %in% allowed) {
-      abort_input(c("{.arg {arg}} must be {.or {.val {allowed}}}.",
-                    "x" = "Got {.obj_type_friendly {x}}{if (is.character(x) && length(x) == 1L) paste0(': ', encodeString(x, quote = '\"'))}."),
-                  call = call)
+      abort_input(c("{.arg {arg}} must be {.or {.val {allowed}}}.", "x" = given_text(x)), call = call)
     }
     return(x)
   }
@@ -64,14 +61,22 @@ check_byte_arg <- function(x, arg, call, auto = FALSE, none = FALSE, allowed = N
     ((auto && identical(x, "auto")) || (none && identical(x, "")) || nchar(x, type = "bytes") == 1L)
   if (!ok) {
     what <- c("one character (one byte)", if (auto) "{.val auto}", if (none) "{.val {\"\"}} for none")
-    abort_input(c(paste0("{.arg {arg}} must be ", paste(what, collapse = " or "), "."),
-                  "x" = "Got {.obj_type_friendly {x}}{if (is.character(x) && length(x) == 1L && !is.na(x)) paste0(': ', encodeString(x, quote = '\"'))}."),
+    abort_input(c(paste0("{.arg {arg}} must be ", paste(what, collapse = " or "), "."), "x" = given_text(x)),
                 call = call)
   }
   if (x %in% c("\n", "\r")) {
     abort_input("{.arg {arg}} cannot be a line end ({.code \\n} or {.code \\r}).", call = call)
   }
   x
+}
+
+# What an argument error says was given: its type, and a single string or
+# number itself.
+given_text <- function(x) {
+  shown <- ""
+  if (is.character(x) && length(x) == 1L && !is.na(x)) shown <- paste0(": ", encodeString(x, quote = "\""))
+  if (is.numeric(x) && length(x) == 1L) shown <- paste0(": ", format(x))
+  cli_escape(paste0(cli::format_inline("Got {.obj_type_friendly {x}}"), shown, "."))
 }
 
 # The dialect as the engine takes it.
@@ -235,7 +240,8 @@ warn_bad_rows <- function(bad, call) {
   }
   n_total <- format(total, scientific = FALSE, big.mark = ",")
   cli::cli_warn(
-    c("Left out {n_total} bad {cli::qty(total)}row{?s} (the wrong number of fields, or text that is not a number where a number is read).",
+    c(paste("Left out {n_total} bad {cli::qty(total)}row{?s} (the wrong number of fields, or text that is not",
+            "a number where a number is read)."),
       stats::setNames(cli_escape(bullets), rep("*", length(bullets))),
       "i" = "The result's {.code attr(, \"bad_rows\")} is the number left out."),
     class = "parairline_bad_rows_warning", counts = counts, lines = lines, call = call
