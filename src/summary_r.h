@@ -189,7 +189,12 @@ inline Rcpp::List bad_rows_list(const BadRowReport& r) {
 
 inline Rcpp::CharacterVector file_separators(const Plan& plan) {
   Rcpp::CharacterVector out(plan.files.size());
-  for (std::size_t f = 0; f < plan.files.size(); ++f) out[static_cast<R_xlen_t>(f)] = std::string(1, plan.files[f].sep);
+  Rcpp::CharacterVector names(plan.files.size());
+  for (std::size_t f = 0; f < plan.files.size(); ++f) {
+    out[static_cast<R_xlen_t>(f)] = std::string(1, plan.files[f].sep);
+    names[static_cast<R_xlen_t>(f)] = plan.files[f].name;
+  }
+  out.attr("names") = names;
   return out;
 }
 

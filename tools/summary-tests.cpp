@@ -1830,6 +1830,9 @@ void test_dialect_files() {
       {"single quotes (a double quote is data)", "K,V\n'A,B',1\n'it''s',2\n\"q,3\n", single, 3, 6, ""},
       {"na.strings", "K,V\nA,-\nB,NULL\nC,\nD,4\n", na, 4, 4, ""},
       {"NA not in na.strings", "K,V\nA,NA\n", na, -1, 0, "is not a number"},
+      {"blank lines before the header", "\n\r\nK,V\nA,1\n", Dialect(), 1, 1, ""},
+      {"a blank line after the skipped ones", "title\nnotes\n\nK,V\nA,1\n", skip2, 1, 1, ""},
+      {"only blank lines", "\n\n\n", Dialect(), -1, 0, "no header line"},
       {"header only", "K,V\n", Dialect(), 0, 0, ""},
       {"header only, no line end", "K,V", Dialect(), 0, 0, ""},
       {"the separator never occurs", "K;V\nA;1\n", Dialect(), -1, 0, "is not in the header"},
@@ -1865,6 +1868,19 @@ void test_dialect_files() {
     run_query({path}, q, 4, 2, err, [](const parairline::Summary&, const Plan&) {});
     CHECK(err.kind == CoreError::Kind::parse && err.line == 3 && err.column == 3,
           "an error in a bare-CR file names its line: " + std::to_string(err.line));
+  }
+
+  // A column missing from a header after skipped lines: the header's line.
+  {
+    Dialect d;
+    d.skip = 2;
+    const std::string path = write_file("header-line.csv", "title\n\nX,V\nA,1\n");
+    Query q = sum_query("K", "V");
+    q.dialect = d;
+    Plan plan;
+    const CoreError err = make_plan({path}, q, 4, plan);
+    CHECK(err.kind == CoreError::Kind::parse && err.line == 3, "a column not in the header names the header's line: " +
+                                                                   std::to_string(err.line));
   }
 
   // Bad rows skipped: counted per file, the first five with their lines.

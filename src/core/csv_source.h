@@ -74,6 +74,7 @@ struct FilePlan {
   uint64_t data_begin = 0;  // first byte after the header line (decompressed offset if compressed)
   char sep = ',';           // the field separator
   char eol = '\n';          // the line end: '\n' (LF or CRLF) or '\r' (a bare CR)
+  uint64_t header_line = 1;  // for messages about the header
   uint32_t ncols = 0;
   std::vector<uint32_t> cols;  // per query column (Query::columns), its field index
   bool compressed() const { return format != Format::plain; }
@@ -116,6 +117,7 @@ struct FileLayout {
   uint64_t data_begin = 0;         // first byte after the header line's end
   char sep = ',';
   char eol = '\n';                 // '\r' for a file whose lines end in a bare CR
+  uint64_t header_line = 1;        // its 1-based line number
 };
 
 // The fields of one line (no line end) split at `sep` outside quotes.
@@ -242,7 +244,9 @@ inline FileLayout read_layout(ByteSource& src, const Dialect& d, bool& empty_fil
   while (lines.size() < lines_wanted) {
     if (k == head.size() && !more()) {
       if (lines.empty() && in_quotes) throw IoFailure("The header line has a quoted name that is never closed.");
-      if (k > line_start && !in_quotes) lines.emplace_back(line_start, k);
+      std::size_t e = k;
+      if (eol == '\n' && e > line_start && head[e - 1] == '\r') --e;
+      if (e > line_start && !in_quotes) lines.emplace_back(line_start, e);
       break;
     }
     const char c = head[k];
@@ -250,7 +254,7 @@ inline FileLayout read_layout(ByteSource& src, const Dialect& d, bool& empty_fil
     if (c == eol && !in_quotes) {
       std::size_t e = k;
       if (eol == '\n' && e > line_start && head[e - 1] == '\r') --e;
-      if (e > line_start || lines.empty()) lines.emplace_back(line_start, e);  // blank lines are not sniffed
+      if (e > line_start) lines.emplace_back(line_start, e);  // blank lines are skipped, as readers do
       line_start = k + 1;
     }
     ++k;
@@ -258,6 +262,7 @@ inline FileLayout read_layout(ByteSource& src, const Dialect& d, bool& empty_fil
   if (lines.empty()) {
     throw IoFailure(pos > 0 ? "There is no header line after the lines skipped." : "The file has no header line.");
   }
+  out.header_line = 1 + static_cast<uint64_t>(std::count(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(lines[0].first), eol));
   // The header's line end: the first eol outside quotes after its start.
   {
     bool q = false;

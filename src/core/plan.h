@@ -47,19 +47,20 @@ inline CoreError plan_one(FilePlan fp, uint64_t chunk_bytes, Plan& plan) {
     fp.data_begin = layout.data_begin;
     fp.sep = layout.sep;
     fp.eol = layout.eol;
+    fp.header_line = layout.header_line;
   } catch (const IoFailure& e) {
     return io_error(name, e.what());
   }
   auto find = [&](const std::string& col_name, uint32_t& col) -> CoreError {
     const auto n = std::count(names.begin(), names.end(), col_name);
     if (n == 0) {
-      return parse_error(name, 1,
+      return parse_error(name, fp.header_line,
                          "Column \"" + col_name + "\" is not in the header. The header has " +
                              std::to_string(names.size()) + " column" + (names.size() == 1 ? "" : "s") + ": " +
                              quoted_list(names, 60) + ".");
     }
     if (n > 1) {
-      return parse_error(name, 1, "Column \"" + col_name + "\" appears " + std::to_string(n) +
+      return parse_error(name, fp.header_line, "Column \"" + col_name + "\" appears " + std::to_string(n) +
                                       " times in the header, so it is ambiguous.");
     }
     col = static_cast<uint32_t>(std::find(names.begin(), names.end(), col_name) - names.begin());
