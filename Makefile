@@ -40,8 +40,9 @@ bench: install
 
 # The R-free parts on their own, without R: the engine's unit tests, files
 # that change between planning and reading, row counts past 2^31; the demos
-# and the simulator; the summaries (typed keys, filter, whole-file reference).
-CORE_TESTS := core-tests core-shrink-test core-counts-test demos-tests sim-tests summary-tests
+# and the simulator; the summaries (typed keys, filter, whole-file reference);
+# the portable (non-x86) block masks of the scanner.
+CORE_TESTS := core-tests core-shrink-test core-counts-test demos-tests sim-tests summary-tests block-masks-test
 # The decompression libraries configure finds (bzip2, xz, zstd, zip).
 COMPRESS_FLAGS = $(patsubst LIBS=%,%,$(patsubst CPPFLAGS=%,%,$(shell PARAIRLINE_PRINT_FLAGS=1 CXX="$(CXX)" sh configure 2>/dev/null)))
 CORE_CPPFLAGS = -Isrc -Itools $(filter -D% -I%,$(COMPRESS_FLAGS))
