@@ -58,7 +58,7 @@ core-test:
 	@printf 'formats-missing-test: '; $(BUILD)/formats-missing-test
 
 clean:
-	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars
+	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars src/Makevars.win
 
 # Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
 .PHONY: sanitize tsan valgrind fuzz faults
