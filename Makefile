@@ -60,6 +60,13 @@ core-test:
 clean:
 	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars src/Makevars.win
 
+# The same tests built for Windows (mingw-w64, run under wine) and aarch64
+# (run under qemu), and with clang + libc++ as on macOS; the R glue compiled
+# for Windows. Installs its cross compilers first (slow; not part of `make test`).
+.PHONY: cross-test
+cross-test:
+	@sh tools/cross-test.sh
+
 # Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
 .PHONY: sanitize tsan valgrind fuzz faults
 FUZZ_SECONDS ?= 60
