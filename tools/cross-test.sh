@@ -100,7 +100,11 @@ FAILED_TOTAL=0
 t1=$(date +%s)
 echo "cross-test: compiled in $((t1 - t0)) s"
 echo "cross-test: windows-x86_64 under wine"
-export WINEPREFIX="$PWD/$BUILD/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# The wine prefix stays out of the source tree: its drive z: links to /, and
+# R CMD build copies the whole tree (symbolic links followed) before pruning.
+export WINEPREFIX="${PARAIRLINE_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/parairline-wine}"
+export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+mkdir -p "$(dirname "$WINEPREFIX")"
 run_all wine "$BUILD/windows" .exe
 WIN_RESULT=$RESULT
 echo "cross-test: linux-aarch64 under qemu"
