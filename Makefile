@@ -37,6 +37,7 @@ bench: install
 	$(RSCRIPT) --vanilla bench/bench.R
 	$(RSCRIPT) --vanilla bench/formats.R
 	$(RSCRIPT) --vanilla bench/summarise.R
+	$(RSCRIPT) --vanilla bench/dialects.R
 
 # The R-free parts on their own, without R: the engine's unit tests, files
 # that change between planning and reading, row counts past 2^31; the demos
@@ -104,3 +105,16 @@ slurm-test:
 mpi-demo:
 	@sh tools/install-deps.sh mpi
 	@sh tools/mpi-demo.sh
+
+# The website: pkgdown into docs/ (not committed), from the package installed
+# afresh into a library of its own, then checked as a reader would meet it
+# (tools/site-check.R: every page there, every local link and image resolving,
+# each article's figures). Installs pkgdown first (install-deps.sh site).
+.PHONY: site
+SITE_LIB := $(BUILD)/site-lib
+site:
+	@sh tools/install-deps.sh site
+	rm -rf $(SITE_LIB) && mkdir -p $(SITE_LIB)
+	$(R) CMD INSTALL --preclean --no-multiarch --library=$(SITE_LIB) .
+	R_LIBS=$(SITE_LIB) $(RSCRIPT) --vanilla -e 'options(pkgdown.internet = curl::has_internet()); pkgdown::clean_site(); pkgdown::build_site(install = FALSE, preview = FALSE)'
+	$(RSCRIPT) --vanilla tools/site-check.R docs

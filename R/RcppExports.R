@@ -25,8 +25,8 @@ cpp_supported_formats <- function() {
     .Call(`_parairline_cpp_supported_formats`)
 }
 
-cpp_header <- function(path) {
-    .Call(`_parairline_cpp_header`, path)
+cpp_header <- function(path, dialect) {
+    .Call(`_parairline_cpp_header`, path, dialect)
 }
 
 cpp_plan <- function(files, query, chunk_bytes) {

@@ -13,7 +13,9 @@
 #' @return A data frame with one row per carrier, sorted in C-locale order:
 #'   `carrier` (character, or typed as [csv_summarise()] types keys when every
 #'   carrier code is a number), `distance` (total of the non-missing distances),
-#'   `flights` (rows) and `missing` (rows with an empty or `NA` distance).
+#'   `flights` (rows) and `missing` (rows with an empty or `NA` distance). With
+#'   `bad_rows = "skip"`, the attribute `"bad_rows"` is the number of rows
+#'   left out.
 #' @export
 #' @examples
 #' airline_distances(airontime_sample(), threads = 2)
@@ -22,10 +24,16 @@ airline_distances <- function(files = airontime_sample(),
                               backend = c("tbb", "fork", "future", "datatable", "base"),
                               threads = NULL,
                               carrier = "UNIQUE_CARRIER", distance = "DISTANCE",
-                              progress = interactive()) {
+                              progress = interactive(),
+                              sep = ",", dec = ".", quote = "\"", skip = 0, na.strings = c("", "NA"),
+                              bad_rows = c("error", "skip"), verbose = FALSE) {
+  call <- rlang::current_env()
+  dialect <- csv_dialect(sep = sep, dec = dec, quote = quote, skip = skip, na.strings = na.strings,
+                         bad_rows = bad_rows, verbose = verbose, call = call)
   out <- group_sum(files, by = carrier, value = distance, backend = backend,
-                   threads = threads, progress = progress, call = rlang::current_env(),
+                   threads = threads, progress = progress, dialect = dialect, call = call,
                    several = FALSE)
+  # (names<- keeps the attribute "bad_rows".)
   names(out) <- c("carrier", "distance", "flights", "missing")
   out
 }

@@ -42,6 +42,8 @@ run_future_job <- function(job, threads, progress, call,
   }, call)
   res <- cpp_reduce_frames(job$plan, frames, tbb_threads_here(local_threads))
   if (!is.null(res$error)) abort_core_error(given_path(res$error, job$paths, job$given), call = call)
+  if (length(res$bad_rows$file) > 0L) res$bad_rows$file <- given_names(res$bad_rows$file, job$paths, job$given)
+  if (!is.null(names(res$seps))) names(res$seps) <- given_names(names(res$seps), job$paths, job$given)
   res
 }
 
@@ -199,9 +201,21 @@ absolute_paths <- function(paths) {
   paths
 }
 
-# Errors name files as the user gave them, like the other backends.
+# Errors and reports name files as the user gave them, like the other
+# backends: a path, or a zip member "path:member.csv".
 given_path <- function(err, paths, given) {
-  i <- match(err$file, paths)
-  if (!is.na(i)) err$file <- given[i]
+  err$file <- given_names(err$file, paths, given)
   err
+}
+
+given_names <- function(names, paths, given) {
+  vapply(names, function(name) {
+    i <- match(name, paths)
+    if (!is.na(i)) return(given[i])
+    for (j in seq_along(paths)) {
+      prefix <- paste0(paths[j], ":")
+      if (startsWith(name, prefix)) return(paste0(given[j], ":", substring(name, nchar(prefix) + 1L)))
+    }
+    name
+  }, "", USE.NAMES = FALSE)
 }

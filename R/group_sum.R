@@ -3,9 +3,12 @@
 #' The general form of [airline_distances()]: reads every file, groups the rows
 #' by the columns named in `by` and sums each column named in `value`.
 #' Columns are found by their header names in each file, so files may order
-#' their columns differently. Empty fields and `NA` in a value column count as
-#' missing. A thin wrapper of [csv_summarise()], which computes any mix of
-#' counts, sums, means, minima and maxima, and filters rows.
+#' their columns differently. Empty fields and the texts in `na.strings` (by
+#' default `NA`) in a value column count as missing. Files of other CSV
+#' dialects (separators, decimal commas, quotes, preambles) are read as the
+#' Dialects section of [csv_summarise()] describes. A thin wrapper of
+#' [csv_summarise()], which computes any mix of counts, sums, means, minima and
+#' maxima, and filters rows.
 #'
 #' Backends:
 #' * `"tbb"`: the C++ core on threads (Intel TBB through 'RcppParallel'), over
@@ -32,13 +35,30 @@
 #' @param threads Number of threads or worker processes; `NULL` means
 #'   [parallelly::availableCores()] (for `"future"`, on each worker).
 #' @param progress Show a progress bar.
+#' @param sep The field separator: one character (one byte) such as `","`,
+#'   `";"`, `"\t"` or `"|"`; or `"auto"`, chosen per file from its first
+#'   lines (see the Dialects section of [csv_summarise()]).
+#' @param dec The decimal mark of the numbers, `"."` or `","`.
+#' @param quote The quote character (one byte), or `""` for none.
+#' @param skip Lines before the header: a whole number to skip, or a string:
+#'   the header is the first line that contains it (as in
+#'   [data.table::fread()]).
+#' @param na.strings Texts that mean a missing value. An empty field is
+#'   missing wherever a number is read, listed or not.
+#' @param bad_rows `"error"` (a row with the wrong number of fields, or a
+#'   value that is not a number, is an error of class
+#'   `parairline_parse_error`) or `"skip"` (such rows are left out, with a
+#'   warning of class `parairline_bad_rows_warning`); see the Dialects
+#'   section of [csv_summarise()].
+#' @param verbose Say which separator `sep = "auto"` chose for each file.
 #' @return A data frame with one row per group, sorted by the keys, with the
 #'   key columns named and typed as [csv_summarise()] makes them (a column of
 #'   whole numbers such as `MONTH` is integer and sorts numerically; text sorts
 #'   in C-locale order), then, for one value column, `sum` (of the non-missing
 #'   values), `n` (rows) and `missing` (rows whose value is empty or `NA`), all
 #'   three double. For several value columns: `sum_<value>` for each, `n`, then
-#'   `missing_<value>` for each.
+#'   `missing_<value>` for each. With `bad_rows = "skip"`, the attribute
+#'   `"bad_rows"` is the number of rows left out.
 #' @export
 #' @examples
 #' files <- airontime_sample()
@@ -47,8 +67,13 @@
 #'               backend = "datatable", threads = 1)
 csv_group_sum <- function(files, by, value,
                           backend = c("tbb", "fork", "future", "datatable", "base"),
-                          threads = NULL, progress = interactive()) {
-  group_sum(files, by, value, backend, threads, progress, call = rlang::current_env())
+                          threads = NULL, progress = interactive(),
+                          sep = ",", dec = ".", quote = "\"", skip = 0, na.strings = c("", "NA"),
+                          bad_rows = c("error", "skip"), verbose = FALSE) {
+  call <- rlang::current_env()
+  dialect <- csv_dialect(sep = sep, dec = dec, quote = quote, skip = skip, na.strings = na.strings,
+                         bad_rows = bad_rows, verbose = verbose, call = call)
+  group_sum(files, by, value, backend, threads, progress, dialect, call = call)
 }
 
 # The worker behind csv_group_sum() and airline_distances(): a summary of
@@ -56,7 +81,7 @@ csv_group_sum <- function(files, by, value,
 # double. `call` is the user's function, which every error names; argument
 # names in messages are the caller's (`carrier`, not `by`). `several = FALSE`
 # takes one key and one value column.
-group_sum <- function(files, by, value, backend, threads, progress, call, several = TRUE,
+group_sum <- function(files, by, value, backend, threads, progress, dialect, call, several = TRUE,
                       by_arg = rlang::caller_arg(by), value_arg = rlang::caller_arg(value)) {
   backend <- arg_match_input(backend, backends, call = call)
   files <- resolve_files(files, call = call)
@@ -66,7 +91,7 @@ group_sum <- function(files, by, value, backend, threads, progress, call, severa
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
 
-  query <- group_sum_query(by, value, rename = !several)
+  query <- group_sum_query(by, value, rename = !several, dialect = dialect)
   clash <- intersect(query$aggs$name, by)
   if (length(clash) > 0L) {
     abort_input("{.arg {by_arg}} may not name a column {.val {clash}}, a name the result gives its sums.",
@@ -77,7 +102,7 @@ group_sum <- function(files, by, value, backend, threads, progress, call, severa
 
 # csv_group_sum()'s query. `rename`: result names that cannot clash with a
 # key (airline_distances() renames every column, so any key name will do).
-group_sum_query <- function(by, value, rename = FALSE) {
+group_sum_query <- function(by, value, rename = FALSE, dialect = csv_dialect()) {
   one <- length(value) == 1L
   sums <- if (one) "sum" else paste0("sum_", value)
   missing <- if (one) "missing" else paste0("missing_", value)
@@ -89,10 +114,11 @@ group_sum_query <- function(by, value, rename = FALSE) {
     stringsAsFactors = FALSE
   )
   if (rename) aggs$name <- make.unique(c(by, aggs$name))[-1]
-  list(by = by, aggs = aggs, where = NULL, where_expr = NULL)
+  list(by = by, aggs = aggs, where = NULL, where_expr = NULL, dialect = dialect)
 }
 
-# Every column of csv_group_sum()'s result but the keys is double.
+# Every column of csv_group_sum()'s result but the keys is double (the
+# attribute "bad_rows" stays).
 group_sum_frame <- function(out, query) {
   for (name in query$aggs$name) out[[name]] <- as.double(out[[name]])
   out

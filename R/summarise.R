@@ -15,11 +15,14 @@
 #'   with a warning).
 #' * `sum(is.na(col))`: missing values in the group (integer).
 #'
-#' A missing value is an empty field or `NA`. A column is a bare name, or
+#' A missing value is an empty field or a text in `na.strings` (by default
+#' `""` and `"NA"`). A column is a bare name, or
 #' `.data$name` or `.data[["name"]]` (`.data[[var]]` takes the name from the
 #' variable `var`). An unnamed aggregate is named by its expression, such as
 #' `"sum(DISTANCE)"`. A value that is not a number is an error of class
-#' `parairline_parse_error` naming the file; anything else in `...` is an error
+#' `parairline_parse_error` naming the file and line (or, with
+#' `bad_rows = "skip"`, leaves its row out; see the Dialects section);
+#' anything else in `...` is an error
 #' of class `parairline_input_error` quoting what cannot be computed.
 #'
 #' @section Filter:
@@ -43,15 +46,63 @@
 #'
 #' @section Keys:
 #' Each key column gets one type from all its values in all files, the rows
-#' `where` drops included: `""` and `"NA"` are missing; the column is integer
+#' `where` drops included: the texts in `na.strings` are missing, and so are
+#' empty ones in a column of numbers; the column is integer
 #' if every other value is a whole number within +-2147483647, double if
-#' every one is a decimal number (such as `-1.5`, `.5` or `2e3`), and character
-#' otherwise (dates and logicals stay text). Values that read as the same
+#' every one is a decimal number (such as `-1.5`, `.5` or `2e3`, or `-1,5`
+#' with `dec = ","`), and character
+#' otherwise (dates and logicals stay text; an empty text is then a key of its
+#' own, `""`, unless `na.strings` lists it). Values that read as the same
 #' number (`"01"` and `"1"`) are one group. The key `".file"` is the name of
 #' each input: its path as given (after directories and globs are expanded),
 #' or `"archive.zip:member.csv"` for the members of a zip archive. Rows are
 #' sorted by the keys, first key first: numbers numerically, strings in
 #' C-locale (byte) order, missing values last.
+#'
+#' @section Dialects:
+#' `sep`, `dec`, `quote`, `skip` and `na.strings` say how the files are
+#' written, with the names and meanings of [data.table::fread()] and
+#' [utils::read.csv()]. Every backend reads them alike (the reference ones
+#' through those readers' own arguments):
+#' * `sep = "auto"` chooses per file among `","`, `"\t"`, `"|"` and `";"` (not
+#'   the quote or the decimal mark), from the header and the 30 lines after it
+#'   (blank lines left out; a quoted field may span lines): those that split
+#'   the header into 2 or more fields and every one of those lines into as
+#'   many qualify, and the one with most fields wins; if none qualifies, the
+#'   one with most fields in the header; if none occurs in it, `","` (`";"`
+#'   with `dec = ","`). Ties go in the order above. `verbose = TRUE` says what
+#'   it chose.
+#' * With `dec = ","`, `"1,5"` is 1.5 and `"1.5"` is not a number (in values,
+#'   comparisons and keys alike); sums stay exact.
+#' * `quote = ""` reads quotes as data. A quote anywhere in a field opens or
+#'   closes quoting; a doubled quote in a quoted field stands for one.
+#' * `skip = n` drops the first `n` lines before the header; `skip = "text"`
+#'   takes as the header the first line that contains `"text"`. A file with
+#'   too few lines, or no line with the text, is an error of class
+#'   `parairline_io_error`.
+#' * Line ends are `\n`, `\r\n` or a bare `\r`, found per file from its
+#'   first line end; `\n` and `\r\n` may mix. In a file that also has the
+#'   other kind, those bytes are data, not line ends, and the rows around them
+#'   are errors (bad rows with `bad_rows = "skip"`), never silently short.
+#'   Blank lines are skipped.
+#' * Missing values: a text in `na.strings` is missing everywhere, quoted or
+#'   not. An empty field is missing wherever a number is read (value columns,
+#'   `is.na()`, comparisons with numbers, key columns of numbers), but in a
+#'   comparison with strings and in a character key column it is the text
+#'   `""`, unless `na.strings` lists `""`.
+#' * Bad rows: a row with more or fewer fields than the header; a row whose
+#'   field `where` compares with a number is not a number (where the
+#'   condition gets to that comparison: `&` and `|` read their right side
+#'   only when the left one does not decide); a row `where` keeps whose value
+#'   for `sum()`, `mean()`, `min()` or `max()` is not a number. With
+#'   `bad_rows = "error"` (the default) the first one is an error of class
+#'   `parairline_parse_error` naming the file and line. With
+#'   `bad_rows = "skip"` bad rows are left out whole (they are in no group,
+#'   count in no `n()` and do not type the keys), and the call warns once,
+#'   with class `parairline_bad_rows_warning`, giving their number in each
+#'   file and the lines of the first ones (the condition's fields `counts`
+#'   and `lines`); the result's attribute `"bad_rows"` is their total (0 when
+#'   there are none).
 #'
 #' @inheritParams csv_group_sum
 #' @param by Names of the key columns (one or more, distinct), which may
@@ -62,7 +113,9 @@
 #'   Filter section.
 #' @return A data frame with one row per group: the key columns in `by`, typed
 #'   as described in the Keys section, then the aggregates in the order given.
-#'   A group exists if at least one row passes `where`.
+#'   A group exists if at least one row passes `where`. With
+#'   `bad_rows = "skip"`, the attribute `"bad_rows"` is the number of rows
+#'   left out (see the Dialects section).
 #' @seealso [csv_group_sum()] for the backends, and the simple sums it makes
 #'   with this function.
 #' @export
@@ -77,9 +130,26 @@
 #'               where = CANCELLED == 0 & DISTANCE >= min_distance,
 #'               threads = 2)
 #' csv_summarise(files, by = ".file", n(), backend = "datatable", threads = 1)
+#'
+#' # A file of another dialect: semicolons, decimal commas, a title line.
+#' path <- tempfile(fileext = ".csv")
+#' writeLines(c("Flights of one day", "carrier;distance;delay",
+#'              "AA;1234,5;-3", "UA;987,25;NA", "AA;100;12,5", "UA;n/a;0"), path)
+#' csv_summarise(path, "carrier", flights = n(), distance = sum(distance),
+#'               delay = mean(delay, na.rm = TRUE),
+#'               sep = ";", dec = ",", skip = 1, na.strings = c("", "NA", "n/a"),
+#'               threads = 1)
+#' # The separator found from the file; "n/a" not a number, its row left out
+#' # with a warning.
+#' csv_summarise(path, "carrier", flights = n(), distance = sum(distance),
+#'               sep = "auto", dec = ",", skip = "carrier", bad_rows = "skip",
+#'               threads = 1)
+#' unlink(path)
 csv_summarise <- function(files, by, ..., where = NULL,
                           backend = c("tbb", "fork", "future", "datatable", "base"),
-                          threads = NULL, progress = interactive()) {
+                          threads = NULL, progress = interactive(),
+                          sep = ",", dec = ".", quote = "\"", skip = 0, na.strings = c("", "NA"),
+                          bad_rows = c("error", "skip"), verbose = FALSE) {
   call <- rlang::current_env()
   backend <- arg_match_input(backend, backends, call = call)
   files <- resolve_files(files, call = call)
@@ -87,34 +157,39 @@ csv_summarise <- function(files, by, ..., where = NULL,
   threads_given <- threads
   threads <- check_threads(threads, call = call)
   check_flag(progress, "progress", call = call)
+  dialect <- csv_dialect(sep = sep, dec = dec, quote = quote, skip = skip, na.strings = na.strings,
+                         bad_rows = bad_rows, verbose = verbose, call = call)
   query <- summary_query(files, by, rlang::enquos(..., .ignore_empty = "all"), rlang::enquo(where),
-                         call = call)
+                         call = call, dialect = dialect)
   run_summary(files, query, backend, threads, threads_given, progress, call)
 }
 
 # The query every backend runs (the contract with the engine's glue):
 # `by`; `aggs`, a data frame of name, fun (one of aggregate_funs), col
 # (NA for n()) and na_rm; `where`, NULL or a node tree; `where_expr`, NULL or
-# the same condition as R code (where_call()).
-summary_query <- function(files, by, aggs, where, call) {
+# the same condition as R code (where_call()); `dialect`, as csv_dialect()
+# makes it.
+summary_query <- function(files, by, aggs, where, call, dialect = csv_dialect()) {
   aggs <- translate_aggregates(aggs, by, call)
   tree <- NULL
   if (!rlang::quo_is_null(where)) {
-    tree <- translate_where(where, engine_header(files[1], call = call), files[1], call)
+    tree <- translate_where(where, engine_header(files[1], dialect, call = call), files[1], call)
   }
-  list(by = by, aggs = aggs, where = tree, where_expr = if (!is.null(tree)) where_call(tree))
+  list(by = by, aggs = aggs, where = tree, where_expr = if (!is.null(tree)) where_call(tree),
+       dialect = dialect)
 }
 
 # The one place a backend is chosen by name. `threads` is checked;
 # `threads_given` is what the user gave (NULL lets each "future" worker use
-# its own cores).
+# its own cores). Every run ends in dialect_report().
 run_summary <- function(files, query, backend, threads, threads_given, progress, call) {
-  switch(backend,
+  run <- switch(backend,
     tbb = , fork = , future = summary_engine(files, query, backend, threads, threads_given,
                                              progress, call),
     datatable = summary_datatable(files, query, threads, progress, call),
     base = summary_base(files, query, progress, call)
   )
+  dialect_report(run, query$dialect, call)
 }
 
 # Key (and value) column names: one or more distinct, non-empty strings.

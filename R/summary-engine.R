@@ -12,7 +12,16 @@ summary_engine <- function(files, query, backend, threads, threads_given, progre
     # NULL lets each cluster worker use its own cores.
     future = summary_future(files, eq, if (is.null(threads_given)) NULL else threads, progress, call = call)
   )
-  engine_frame(res, query)
+  dialect_run(engine_frame(res, query), res$bad_rows, engine_seps(res$seps, files))
+}
+
+# The engine gives one separator per input, in the order of `files` (a zip
+# archive's members each have one); unnamed, they are named by file when
+# each file is one input.
+engine_seps <- function(seps, files) {
+  if (is.null(seps) || !is.null(names(seps))) return(seps)
+  if (length(seps) == length(files)) names(seps) <- files
+  seps
 }
 
 # The value columns the aggregates read, each once, with what they need.
@@ -25,9 +34,11 @@ engine_values <- function(aggs) {
 }
 
 # The query as the engine reads it (src/summary_r.h): the filter tree
-# flattened, children before parents, the root last; numbers as decimal text.
+# flattened, children before parents, the root last; numbers as decimal text;
+# the dialect as csv_dialect() made it, less what only R uses.
 engine_query <- function(query) {
-  list(keys = query$by, values = engine_values(query$aggs), filter = flatten_filter(query$where))
+  list(keys = query$by, values = engine_values(query$aggs), filter = flatten_filter(query$where),
+       dialect = engine_dialect(query$dialect))
 }
 
 flatten_filter <- function(where) {
@@ -96,9 +107,10 @@ engine_frame <- function(res, query) {
   structure(out, class = "data.frame", row.names = .set_row_names(length(n)))
 }
 
-# The column names of a file (of its first CSV member if a zip archive).
-engine_header <- function(path, call = rlang::caller_env()) {
-  res <- cpp_header(path.expand(path))
+# The column names of a file (of its first CSV member if a zip archive), its
+# header found and split as `dialect` says (NULL: the default dialect).
+engine_header <- function(path, dialect = NULL, call = rlang::caller_env()) {
+  res <- cpp_header(path.expand(path), engine_dialect(dialect))
   if (!is.null(res$error)) abort_core_error(res$error, call = call)
   res$names
 }

@@ -86,12 +86,13 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_header
-Rcpp::List cpp_header(std::string path);
-RcppExport SEXP _parairline_cpp_header(SEXP pathSEXP) {
+Rcpp::List cpp_header(std::string path, SEXP dialect);
+RcppExport SEXP _parairline_cpp_header(SEXP pathSEXP, SEXP dialectSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< std::string >::type path(pathSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_header(path));
+    Rcpp::traits::input_parameter< SEXP >::type dialect(dialectSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_header(path, dialect));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -175,7 +176,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_parairline_cpp_demo_negate_shared", (DL_FUNC) &_parairline_cpp_demo_negate_shared, 2},
     {"_parairline_cpp_summarise_fork", (DL_FUNC) &_parairline_cpp_summarise_fork, 6},
     {"_parairline_cpp_supported_formats", (DL_FUNC) &_parairline_cpp_supported_formats, 0},
-    {"_parairline_cpp_header", (DL_FUNC) &_parairline_cpp_header, 1},
+    {"_parairline_cpp_header", (DL_FUNC) &_parairline_cpp_header, 2},
     {"_parairline_cpp_plan", (DL_FUNC) &_parairline_cpp_plan, 3},
     {"_parairline_cpp_run_tasks", (DL_FUNC) &_parairline_cpp_run_tasks, 3},
     {"_parairline_cpp_reduce_frames", (DL_FUNC) &_parairline_cpp_reduce_frames, 3},

@@ -7,6 +7,7 @@
 
 #include "core/plan.h"
 #include "r_glue.h"
+#include "summary_r.h"
 
 using namespace parairline;
 
@@ -19,10 +20,19 @@ std::vector<std::string> cpp_supported_formats() {
   return out;
 }
 
-// list(names = <character>) or list(error = <record>).
+// list(names = <character>) or list(error = <record>); `dialect` as in
+// the query (NULL: the default).
 // [[Rcpp::export(rng = false)]]
-Rcpp::List cpp_header(std::string path) {
+Rcpp::List cpp_header(std::string path, SEXP dialect) {
+  Dialect d;
+  if (dialect != R_NilValue) {
+    try {
+      d = dialect_from_r(Rcpp::List(dialect));
+    } catch (const std::exception& e) {
+      return error_list("internal", std::string("The dialect R built is malformed (") + e.what() + ").");
+    }
+  }
   std::vector<std::string> names;
-  if (CoreError e = header_names(path, names)) return error_list(e);
+  if (CoreError e = header_names(path, d, names)) return error_list(e);
   return Rcpp::List::create(Rcpp::Named("names") = names);
 }

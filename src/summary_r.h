@@ -33,10 +33,35 @@ inline FilterOp op_from_r(const std::string& s) {
   throw std::invalid_argument("unknown filter operation " + s);
 }
 
+// One byte of a dialect string ("" is 0: none, or sep = "auto").
+inline char dialect_byte(const Rcpp::List& d, const char* name) {
+  const std::string s = Rcpp::as<std::string>(d[name]);
+  if (s.empty() || (s == "auto" && std::string(name) == "sep")) return 0;
+  if (s.size() != 1) throw std::invalid_argument(std::string("dialect ") + name);
+  return s[0];
+}
+
+// The dialect list R built (csv_dialect() in R/dialect.R).
+inline Dialect dialect_from_r(const Rcpp::List& d) {
+  Dialect out;
+  out.sep = dialect_byte(d, "sep");
+  out.quote = dialect_byte(d, "quote");
+  out.dec = dialect_byte(d, "dec");
+  const double skip = Rcpp::as<double>(d["skip"]);
+  if (!(skip >= 0 && skip < 9e15)) throw std::invalid_argument("dialect skip");
+  out.skip = static_cast<uint64_t>(skip);
+  out.skip_to = Rcpp::as<std::string>(d["skip_to"]);
+  out.na = NaSet(Rcpp::as<std::vector<std::string>>(d["na_strings"]));
+  out.skip_bad_rows = Rcpp::as<std::string>(d["bad_rows"]) == "skip";
+  if (const char* why = dialect_problem(out)) throw std::invalid_argument(why);
+  return out;
+}
+
 // The query R built (engine_query() in R/summary-engine.R). Throws
 // std::invalid_argument if it is malformed: a bug on the R side.
 inline Query query_from_r(const Rcpp::List& r) {
   Query q;
+  if (r.containsElementNamed("dialect")) q.dialect = dialect_from_r(Rcpp::List(r["dialect"]));
   q.keys = Rcpp::as<std::vector<std::string>>(r["keys"]);
   Rcpp::List values = r["values"];
   const std::vector<std::string> names = Rcpp::as<std::vector<std::string>>(values["name"]);
@@ -57,7 +82,7 @@ inline Query query_from_r(const Rcpp::List& r) {
     n.b = Rcpp::as<int>(node["b"]);
     for (const std::string& text : Rcpp::as<std::vector<std::string>>(node["nums"])) {
       Decimal d;
-      if (parse_decimal(text.data(), text.data() + text.size(), d) != ParseStatus::ok) {
+      if (parse_decimal(text.data(), text.data() + text.size(), d, '.') != ParseStatus::ok) {
         throw std::invalid_argument("the constant " + text + " is not a decimal number");
       }
       n.nums.push_back(d);
@@ -128,6 +153,51 @@ inline Rcpp::List summary_list(const Summary& s) {
                             Rcpp::Named("missing") = missing, Rcpp::Named("min") = min, Rcpp::Named("max") = max);
 }
 
+// Per file with rows left out: list(file, count, lines = <first few line
+// numbers>); and per file its separator. Line numbers are counted here,
+// by re-reading up to the last one (Ctrl-C works meanwhile).
+struct BadRowReport {
+  std::vector<std::string> file;
+  std::vector<double> count;
+  std::vector<std::vector<double>> lines;
+};
+
+inline SEXP locate_bad_rows(const Plan& plan, const ChainReducer& reducer, BadRowReport& out) {
+  const std::vector<BadRows>& bad = reducer.bad_rows();
+  return run_off_main([&](const std::atomic<bool>& stop) {
+    for (std::size_t f = 0; f < bad.size() && f < plan.files.size(); ++f) {
+      if (bad[f].count == 0) continue;
+      std::vector<uint64_t> lines;
+      try {
+        lines = lines_at(plan.files[f], bad[f].offsets, stop);
+      } catch (const IoFailure&) {
+        lines.clear();
+      }
+      out.file.push_back(plan.files[f].name);
+      out.count.push_back(static_cast<double>(bad[f].count));
+      out.lines.emplace_back(lines.begin(), lines.end());
+    }
+  });
+}
+
+inline Rcpp::List bad_rows_list(const BadRowReport& r) {
+  Rcpp::List lines(r.lines.size());
+  for (std::size_t i = 0; i < r.lines.size(); ++i) lines[static_cast<R_xlen_t>(i)] = Rcpp::wrap(r.lines[i]);
+  return Rcpp::List::create(Rcpp::Named("file") = r.file, Rcpp::Named("count") = r.count,
+                            Rcpp::Named("lines") = lines);
+}
+
+inline Rcpp::CharacterVector file_separators(const Plan& plan) {
+  Rcpp::CharacterVector out(plan.files.size());
+  Rcpp::CharacterVector names(plan.files.size());
+  for (std::size_t f = 0; f < plan.files.size(); ++f) {
+    out[static_cast<R_xlen_t>(f)] = std::string(1, plan.files[f].sep);
+    names[static_cast<R_xlen_t>(f)] = plan.files[f].name;
+  }
+  out.attr("names") = names;
+  return out;
+}
+
 // What a finished run returns to R: the first error (located to its line;
 // Ctrl-C works meanwhile), else the summary, sorted on `threads` threads.
 // `completed` is false if the run ended before every chunk.
@@ -141,13 +211,21 @@ inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, int thre
   if (!completed || !reducer.complete()) {
     return error_list("internal", "Not every chunk of the input was summed (a bug in parairline; please report it).");
   }
+  BadRowReport bad;
+  SEXP failed = locate_bad_rows(plan, reducer, bad);
+  if (failed != R_NilValue) return failed;
   Summary s;
   reducer.totals().compact();
-  SEXP failed = run_off_main([&](const std::atomic<bool>&) {
+  failed = run_off_main([&](const std::atomic<bool>&) {
     s = summarise_groups(reducer.totals().parts(), reducer.totals().key_types(), plan.query, plan.files, threads);
   });
   if (failed != R_NilValue) return failed;
-  return protect_r([&] { return summary_list(s); });
+  return protect_r([&] {
+    Rcpp::List out = summary_list(s);
+    out["bad_rows"] = bad_rows_list(bad);
+    out["seps"] = file_separators(plan);
+    return out;
+  });
 }
 
 // The query argument of an exported function, or an internal error list.

@@ -12,6 +12,7 @@ set -eu
 #   (it needs a newer future than Debian's, which must not shadow the
 #   system's for everything else).
 # mpi: Open MPI and Rmpi (Debian).
+# site: pkgdown for `make site` (Debian's r-cran-pkgdown, else CRAN).
 # cross: the mingw-w64 cross compiler (posix threads, for std::thread) with
 #   Debian's mingw zlib, wine to run its programs, the aarch64 cross compiler
 #   with arm64 builds of zlib, bzip2, xz and zstd (Debian multiarch: the arm64
@@ -19,13 +20,14 @@ set -eu
 #   clang + libc++ build like macOS's.
 EXTRA=${1:-}
 case "$EXTRA" in
-  ""|cluster|mpi|cross) ;;
-  *) echo "usage: install-deps.sh [cluster|mpi|cross]" >&2; exit 2 ;;
+  ""|cluster|mpi|site|cross) ;;
+  *) echo "usage: install-deps.sh [cluster|mpi|site|cross]" >&2; exit 2 ;;
 esac
 PARAIRLINE_MIRAI_LIB=${PARAIRLINE_MIRAI_LIB:-/usr/local/lib/R/parairline-mirai}
 
 install_extras() {
   case "$EXTRA" in
+    site) install_site; return ;;
     cluster)
       extra_debs="munge slurmctld slurmd slurm-client r-cran-batchtools r-cran-future.batchtools"
       extra_cmds="munged slurmctld slurmd sbatch" ;;
@@ -77,6 +79,26 @@ install_extras() {
   echo "install-deps: $EXTRA done"
 }
 
+# pkgdown (with downlit and ragg, which it depends on), from Debian when we
+# are root there, else from CRAN as the rest.
+install_site() {
+  if [ -z "$(WANT=pkgdown missing_r_pkgs)" ]; then
+    echo "install-deps: site done"
+    return 0
+  fi
+  if on_debian_as_root; then
+    echo "install-deps: apt-get install r-cran-pkgdown"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || true
+    apt-get install -y -qq --no-install-recommends r-cran-pkgdown >/dev/null 2>&1 || true
+  fi
+  if [ -n "$(WANT=pkgdown missing_r_pkgs)" ]; then
+    echo "install-deps: install.packages() from CRAN: pkgdown"
+    cran_install pkgdown
+  fi
+  echo "install-deps: site done"
+}
+
 R_PKGS="Rcpp RcppParallel data.table cli rlang parallelly dplyr future future.apply progressr processx R.utils withr knitr rmarkdown testthat roxygen2 pkgbuild"
 
 missing_r_pkgs() {
@@ -84,6 +106,20 @@ missing_r_pkgs() {
     want <- strsplit(Sys.getenv("WANT"), " ")[[1]]
     have <- rownames(installed.packages())
     cat(setdiff(want, have), sep = " ")' 2>/dev/null
+}
+
+# Into the first writable library (R_LIBS_USER if the first is not).
+cran_install() {
+  WANT="$*" Rscript --vanilla -e '
+    pkgs <- strsplit(Sys.getenv("WANT"), " ")[[1]]
+    lib <- Sys.getenv("R_LIBS_USER")
+    if (!file.access(.libPaths()[1], 2) == 0) {
+      dir.create(lib, recursive = TRUE, showWarnings = FALSE)
+      .libPaths(c(lib, .libPaths()))
+    }
+    install.packages(pkgs, repos = "https://cloud.r-project.org", lib = .libPaths()[1])
+    left <- setdiff(pkgs, rownames(installed.packages()))
+    if (length(left)) stop("could not install: ", paste(left, collapse = ", "))'
 }
 
 missing=$(WANT="$R_PKGS" missing_r_pkgs)
@@ -134,16 +170,8 @@ fi
 
 if [ -n "$missing" ]; then
   echo "install-deps: install.packages() from CRAN: $missing"
-  WANT="$missing" Rscript --vanilla -e '
-    pkgs <- strsplit(Sys.getenv("WANT"), " ")[[1]]
-    lib <- Sys.getenv("R_LIBS_USER")
-    if (!file.access(.libPaths()[1], 2) == 0) {
-      dir.create(lib, recursive = TRUE, showWarnings = FALSE)
-      .libPaths(c(lib, .libPaths()))
-    }
-    install.packages(pkgs, repos = "https://cloud.r-project.org", lib = .libPaths()[1])
-    left <- setdiff(pkgs, rownames(installed.packages()))
-    if (length(left)) stop("could not install: ", paste(left, collapse = ", "))'
+  # shellcheck disable=SC2086
+  cran_install $missing
 fi
 echo "install-deps: done"
 install_extras

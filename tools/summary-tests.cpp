@@ -230,13 +230,44 @@ Num of_sum(const ExactSum& s) {
   return n;
 }
 
-bool missing(std::string_view v) { return v.empty() || v == "NA"; }
+// The reference's dialect for the case at hand: the decimal mark and
+// na.strings ("" is missing wherever a number is read).
+struct Dialect {
+  char dec = '.';
+  std::vector<std::string> na{"", "NA"};
+};
+Dialect g_dialect;
+
+bool missing_text(std::string_view v) {
+  for (const auto& t : g_dialect.na) {
+    if (v == t) return true;
+  }
+  return false;
+}
+bool missing(std::string_view v) { return v.empty() || missing_text(v); }
+
+// A number written with the decimal mark `dec`, as read_num() reads it
+// ("." for ","); false if it cannot be one.
+bool with_dot(std::string_view v, std::string& out) {
+  out.assign(v);
+  if (g_dialect.dec == '.') return true;
+  if (out.find('.') != std::string::npos) return false;
+  std::replace(out.begin(), out.end(), ',', '.');
+  return true;
+}
+bool read_value(std::string_view v, Num& out) {
+  std::string t;
+  return with_dot(v, t) && read_num(t, out);
+}
 
 // Key types, ordered as the engine's: the widest wins.
 enum class T : int { none = 0, integer = 1, real = 2, text = 3 };
 
-T classify(std::string_view v, long long* iv = nullptr, double* xv = nullptr) {
-  if (missing(v)) return T::none;
+T classify(std::string_view v0, long long* iv = nullptr, double* xv = nullptr) {
+  if (missing(v0)) return T::none;
+  std::string dotted;
+  if (!with_dot(v0, dotted)) return T::text;
+  const std::string_view v = dotted;
   std::size_t p = (v[0] == '+' || v[0] == '-') ? 1 : 0;
   bool digits = p < v.size();
   for (std::size_t i = p; i < v.size(); ++i) digits = digits && is_digit(v[i]);
@@ -297,7 +328,7 @@ struct KeyLess {
 
 Key typed(T type, std::string_view v) {
   Key k;
-  k.missing = missing(v);
+  k.missing = type == T::text ? missing_text(v) : missing(v);
   if (k.missing) return k;
   if (type == T::integer) {
     classify(v, &k.i, nullptr);
@@ -983,7 +1014,7 @@ std::string write_file(const std::string& name, const std::string& bytes) {
 // check(summary) or sets `err`; the summary views the reducer's partials.
 template <class Check>
 void run_query(const std::vector<std::string>& paths, const Query& q, uint64_t chunk, int threads, CoreError& err,
-               Check&& check) {
+               Check&& check, std::vector<BadRows>* bad = nullptr) {
   Plan plan;
   err = make_plan(paths, q, chunk, plan);
   if (err) return;
@@ -999,6 +1030,7 @@ void run_query(const std::vector<std::string>& paths, const Query& q, uint64_t c
     err = io_error("", "not every chunk was accounted for");
     return;
   }
+  if (bad) *bad = reducer.bad_rows();
   const PartitionedTotal& t = reducer.totals();
   check(summarise_groups(t.parts(), t.key_types(), plan.query, plan.files), plan);
 }
@@ -1148,18 +1180,97 @@ struct GenFile {
   std::string bytes;
 };
 
-std::string quote_field(const std::string& f, bool force) {
-  const bool need = f.find_first_of(",\"\n\r") != std::string::npos;
-  if (!need && !force) return f;
-  std::string s = "\"";
-  for (char c : f) {
-    if (c == '"') s += "\"\"";
-    else s.push_back(c);
+// How a random file is written (and read back by the reference).
+struct TestDialect {
+  char sep = ',';
+  bool sep_auto = false;
+  char quote = '"';  // 0: none
+  char dec = '.';
+  std::string eol = "\n";
+  int preamble = 0;  // lines before the header
+  bool skip_by_text = false;
+  std::vector<std::string> na{"", "NA"};
+  bool skip_bad = false;
+  int bad_rows = 0;  // rows written with a field too many or too few (per file, 1 in 15)
+};
+
+TestDialect random_dialect(std::mt19937_64& rng) {
+  TestDialect d;
+  if (rng() % 2 == 0) {
+    d.eol = rng() % 3 == 0 ? "\r\n" : "\n";
+    return d;
   }
-  return s + "\"";
+  static const char seps[] = {',', ';', '\t', '|'};
+  d.sep = seps[rng() % 4];
+  d.sep_auto = rng() % 3 == 0;
+  const unsigned q = static_cast<unsigned>(rng() % 4);
+  d.quote = q == 0 ? '\'' : q == 1 ? 0 : '"';
+  d.dec = d.sep != ',' && rng() % 2 ? ',' : '.';
+  static const char* eols[] = {"\n", "\r\n", "\r"};
+  d.eol = eols[rng() % 3];
+  d.preamble = rng() % 3 == 0 ? 1 + static_cast<int>(rng() % 3) : 0;
+  d.skip_by_text = d.preamble > 0 && rng() % 2;
+  const unsigned na = static_cast<unsigned>(rng() % 4);
+  if (na == 1) d.na = {"-", "NULL"};
+  if (na == 2) d.na = {"", "-"};
+  if (na == 3) d.na = {"NA"};
+  d.skip_bad = rng() % 3 == 0;
+  return d;
 }
 
-GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng) {
+std::string describe(const TestDialect& d) {
+  std::string s = "sep " + show(std::string(1, d.sep)) + (d.sep_auto ? " (auto)" : "") + ", quote " +
+                  (d.quote ? std::string(1, d.quote) : std::string("none")) + ", dec " + d.dec + ", eol " +
+                  show(d.eol) + ", preamble " + std::to_string(d.preamble) + (d.skip_by_text ? " (by text)" : "") +
+                  ", na";
+  for (const auto& t : d.na) s += " \"" + t + "\"";
+  return s + (d.skip_bad ? ", bad rows skipped" : "");
+}
+
+Dialect engine_dialect(const TestDialect& d, const std::string& first_name) {
+  Dialect e;
+  e.sep = d.sep_auto ? 0 : d.sep;
+  e.quote = d.quote;
+  e.dec = d.dec;
+  if (d.skip_by_text) {
+    e.skip_to = first_name;
+  } else {
+    e.skip = static_cast<uint64_t>(d.preamble);
+  }
+  e.na = NaSet(d.na);
+  e.skip_bad_rows = d.skip_bad;
+  return e;
+}
+
+std::string quote_field(const std::string& f, bool force, const TestDialect& d) {
+  if (d.quote == 0) return f;
+  const bool need = f.find_first_of(std::string{d.sep, d.quote, '\n', '\r'}) != std::string::npos;
+  if (!need && !force) return f;
+  std::string s(1, d.quote);
+  for (char c : f) {
+    if (c == d.quote) s += std::string(2, d.quote);
+    else s.push_back(c);
+  }
+  return s + d.quote;
+}
+
+// A drawn text as this dialect writes it: decimal commas, its missing
+// token; without quoting, no field may hold a separator or a line end.
+std::string in_dialect(std::string f, const TestDialect& d) {
+  if (f == "NA") {
+    for (const auto& t : d.na) {
+      if (!t.empty()) {
+        f = t;
+        break;
+      }
+    }
+  }
+  if (d.dec == ',') std::replace(f.begin(), f.end(), '.', ',');
+  if (d.quote == 0 && f.find_first_of(std::string{d.sep, '\n', '\r'}) != std::string::npos) f = "w";
+  return f;
+}
+
+GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng, TestDialect& d) {
   GenFile g;
   std::vector<int> order(cols.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
@@ -1171,25 +1282,44 @@ GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng) {
   }
   int extras = 0;
   for (int c : layout) g.header.push_back(c >= 0 ? cols[static_cast<std::size_t>(c)].name : "extra" + std::to_string(extras++));
-  const bool crlf = rng() % 3 == 0, quote_all = rng() % 6 == 0;
-  const char* eol = crlf ? "\r\n" : "\n";
+  const bool quote_all = rng() % 6 == 0;
+  const std::string sep(1, d.sep);
+  const std::string& eol = d.eol;
+  static const char* preamble[] = {"#### 2026 ####", "% 1 2 3 %", "=="};
   if (rng() % 8 == 0) g.bytes += "\xEF\xBB\xBF";
-  for (std::size_t i = 0; i < g.header.size(); ++i) g.bytes += (i ? "," : "") + quote_field(g.header[i], rng() % 5 == 0);
+  for (int i = 0; i < d.preamble; ++i) g.bytes += std::string(preamble[i % 3]) + eol;
+  for (std::size_t i = 0; i < g.header.size(); ++i) g.bytes += (i ? sep : "") + quote_field(g.header[i], rng() % 5 == 0, d);
   g.bytes += eol;
   const int nrows = static_cast<int>(rng() % 5 == 0 ? rng() % 4 : 5 + rng() % 60);
+  const bool with_bad = d.skip_bad || rng() % 40 == 0;
+  d.bad_rows = 0;
   for (int r = 0; r < nrows; ++r) {
     std::vector<std::string> row;
-    for (int c : layout) row.push_back(c >= 0 ? draw(cols[static_cast<std::size_t>(c)].kind, rng) : draw(kText, rng));
+    for (int c : layout) {
+      row.push_back(in_dialect(c >= 0 ? draw(cols[static_cast<std::size_t>(c)].kind, rng) : draw(kText, rng), d));
+    }
+    if (with_bad && rng() % 15 == 0) {
+      if (rng() % 2) {
+        row.push_back("z");
+      } else {
+        row.pop_back();
+      }
+      ++d.bad_rows;
+    }
+    if (row.size() == 1 && row[0].empty()) row[0] = "z";  // else a blank line
     if (rng() % 25 == 0) g.bytes += eol;  // a blank line
-    for (std::size_t i = 0; i < row.size(); ++i) g.bytes += (i ? "," : "") + quote_field(row[i], quote_all || rng() % 8 == 0);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      g.bytes += (i ? sep : "") + quote_field(row[i], quote_all || rng() % 8 == 0, d);
+    }
     if (r + 1 < nrows || rng() % 4 != 0) g.bytes += eol;
     g.rows.push_back(std::move(row));
   }
   return g;
 }
 
-// The reference's own reading of a whole file: split at commas and
-// newlines outside quotes, a CR before the newline dropped, quotes removed.
+// The reference's own reading of a whole file: the preamble skipped, split
+// at separators and line ends outside quotes, a CR before a LF dropped,
+// quotes removed.
 struct ParsedFile {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
@@ -1197,19 +1327,20 @@ struct ParsedFile {
   bool ok = true;
 };
 
-std::string unquote_naive(const std::string& f, bool& ok) {
-  if (f.empty() || f[0] != '"') {
-    if (f.find('"') != std::string::npos) ok = false;
+std::string unquote_naive(const std::string& f, bool& ok, char quote) {
+  if (quote == 0) return f;
+  if (f.empty() || f[0] != quote) {
+    if (f.find(quote) != std::string::npos) ok = false;
     return f;
   }
-  if (f.size() < 2 || f.back() != '"') {
+  if (f.size() < 2 || f.back() != quote) {
     ok = false;
     return f;
   }
   std::string s;
   for (std::size_t i = 1; i + 1 < f.size(); ++i) {
-    if (f[i] == '"') {
-      if (i + 2 >= f.size() || f[i + 1] != '"') ok = false;
+    if (f[i] == quote) {
+      if (i + 2 >= f.size() || f[i + 1] != quote) ok = false;
       ++i;
     }
     s.push_back(f[i]);
@@ -1217,18 +1348,20 @@ std::string unquote_naive(const std::string& f, bool& ok) {
   return s;
 }
 
-ParsedFile parse_naive(const std::string& bytes) {
+ParsedFile parse_naive(const std::string& bytes, const TestDialect& d = TestDialect()) {
   ParsedFile out;
+  const char term = d.eol == "\r" ? '\r' : '\n';
   std::size_t i = 0;
-  if (bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
+  for (int k = 0; k < d.preamble; ++k) i = bytes.find(term, i) + 1;
+  if (bytes.compare(i, 3, "\xEF\xBB\xBF") == 0) i += 3;
   std::vector<std::string> fields(1);
   bool inq = false, header = true;
   uint64_t start = i;
   const auto end_record = [&](std::size_t at) {
-    if (!fields.back().empty() && fields.back().back() == '\r') fields.back().pop_back();
+    if (term == '\n' && !fields.back().empty() && fields.back().back() == '\r') fields.back().pop_back();
     const bool blank = fields.size() == 1 && fields[0].empty();
     std::vector<std::string> row;
-    for (const auto& f : fields) row.push_back(unquote_naive(f, out.ok));
+    for (const auto& f : fields) row.push_back(unquote_naive(f, out.ok, d.quote));
     if (header) {
       out.header = row;
       header = false;
@@ -1241,10 +1374,10 @@ ParsedFile parse_naive(const std::string& bytes) {
   };
   for (; i < bytes.size(); ++i) {
     const char c = bytes[i];
-    if (c == '"') inq = !inq;
-    if (!inq && c == ',') {
+    if (d.quote != 0 && c == d.quote) inq = !inq;
+    if (!inq && c == d.sep) {
       fields.emplace_back();
-    } else if (!inq && c == '\n') {
+    } else if (!inq && c == term) {
       end_record(i);
     } else {
       fields.back().push_back(c);
@@ -1317,8 +1450,11 @@ RefTruth eval_ref(const RefQuery& q, int32_t i, const std::map<std::string, std:
   }
   const std::string& v = row.at(n.col);
   if (n.op == FilterOp::is_na) return {ref::missing(v) ? 1 : 0, ""};
-  // R: NA %in% s is FALSE; a comparison with NA is NA.
-  if (ref::missing(v)) return {(n.op == FilterOp::in_num || n.op == FilterOp::in_str) ? 0 : 2, ""};
+  // R: NA %in% s is FALSE; a comparison with NA is NA. Text: "" only if listed.
+  const bool text_op = n.op == FilterOp::cmp_str || n.op == FilterOp::in_str;
+  if (text_op ? ref::missing_text(v) : ref::missing(v)) {
+    return {(n.op == FilterOp::in_num || n.op == FilterOp::in_str) ? 0 : 2, ""};
+  }
   const auto holds = [](CmpOp op, int c) {
     switch (op) {
       case CmpOp::eq: return c == 0;
@@ -1338,7 +1474,7 @@ RefTruth eval_ref(const RefQuery& q, int32_t i, const std::map<std::string, std:
     return {0, ""};
   }
   ref::Num x;
-  if (!ref::read_num(v, x)) return {3, n.col};
+  if (!ref::read_value(v, x)) return {3, n.col};
   for (const auto& c : n.consts) {
     ref::Num y;
     ref::read_num(c, y);
@@ -1356,9 +1492,11 @@ struct RefOutcome {
   uint64_t offset = 0;
   std::string col;
   ref::Summary summary;
+  std::vector<BadRows> bad;  // per file, with bad_rows = "skip"
 };
 
-RefOutcome reference_run(const std::vector<ParsedFile>& files, const std::vector<std::string>& names, const RefQuery& q) {
+RefOutcome reference_run(const std::vector<ParsedFile>& files, const std::vector<std::string>& names, const RefQuery& q,
+                         bool skip_bad = false) {
   RefOutcome out;
   const std::size_t nk = q.keys.size();
   std::vector<ref::T> types(nk, ref::T::none);
@@ -1366,21 +1504,35 @@ RefOutcome reference_run(const std::vector<ParsedFile>& files, const std::vector
   for (std::size_t k = 0; k < nk; ++k) file_key[k] = q.keys[k] == kFileKey;
   std::vector<std::vector<std::string>> texts;
   std::vector<ref::Agg> aggs;
+  out.bad.resize(files.size());
   for (std::size_t f = 0; f < files.size(); ++f) {
     const ParsedFile& pf = files[f];
     for (std::size_t r = 0; r < pf.rows.size(); ++r) {
-      std::map<std::string, std::string> row;
-      for (std::size_t c = 0; c < pf.header.size(); ++c) row[pf.header[c]] = pf.rows[r][c];
+      // A bad row is an error, or left out (counted) with skip_bad.
+      bool bad = false;
       const auto fail = [&](const std::string& col) {
+        if (skip_bad) {
+          out.bad[f].add(1, {pf.offsets[r]});
+          bad = true;
+          return;
+        }
         out.failed = true;
         out.file = f;
         out.offset = pf.offsets[r];
         out.col = col;
       };
+      if (pf.rows[r].size() != pf.header.size()) {
+        fail("");
+        if (bad) continue;
+        return out;
+      }
+      std::map<std::string, std::string> row;
+      for (std::size_t c = 0; c < pf.header.size(); ++c) row[pf.header[c]] = pf.rows[r][c];
       if (!q.filter.empty()) {
         const RefTruth t = eval_ref(q, static_cast<int32_t>(q.filter.size() - 1), row);
         if (t.v == 3) {
           fail(t.col);
+          if (bad) continue;
           return out;
         }
         if (t.v != 1) {
@@ -1403,12 +1555,16 @@ RefOutcome reference_run(const std::vector<ParsedFile>& files, const std::vector
           continue;
         }
         if (!q.values[v].numbers) continue;
-        if (!ref::read_num(t, acc.sum)) {
+        if (!ref::read_value(t, acc.sum)) {
           fail(q.values[v].name);
+          if (bad) break;
           return out;
         }
-        if (q.values[v].minmax) acc.min = acc.max = std::strtod(t.c_str(), nullptr);
+        std::string dotted;
+        ref::with_dot(t, dotted);
+        if (q.values[v].minmax) acc.min = acc.max = std::strtod(dotted.c_str(), nullptr);
       }
+      if (bad) continue;
       texts.push_back(std::move(key));
       aggs.push_back(std::move(a));
     }
@@ -1494,7 +1650,7 @@ RefQuery random_query(const std::vector<Column>& cols, std::mt19937_64& rng) {
 }
 
 struct RandomStats {
-  int cases = 0, runs = 0, errors = 0, groups = 0;
+  int cases = 0, runs = 0, errors = 0, groups = 0, dialects = 0, bad_written = 0, bad_found = 0;
 };
 
 void test_random_files(int cases, RandomStats& st) {
@@ -1511,18 +1667,31 @@ void test_random_files(int cases, RandomStats& st) {
     std::vector<std::string> paths;
     std::vector<ParsedFile> parsed;
     bool parsed_ok = true;
+    TestDialect d = random_dialect(rng);
+    ref::g_dialect.dec = d.dec;
+    ref::g_dialect.na = d.na;
+    std::string first_name;
     for (std::size_t f = 0; f < nfiles; ++f) {
-      const GenFile g = generate_file(cols, rng);
+      const GenFile g = generate_file(cols, rng, d);
       paths.push_back(write_file("rand" + std::to_string(f) + ".csv", g.bytes));
-      parsed.push_back(parse_naive(g.bytes));
+      parsed.push_back(parse_naive(g.bytes, d));
       const ParsedFile& p = parsed.back();
       parsed_ok = parsed_ok && p.ok && p.header == g.header && p.rows == g.rows;
+      st.bad_written += d.bad_rows;
     }
-    CHECK(parsed_ok, "case " + std::to_string(it) + ": the naive parse reads back what was written");
+    // skip = "text": the first name of the first file's header (the
+    // preamble has no letters); every file must then contain it.
+    for (const ParsedFile& p : parsed) {
+      if (d.skip_by_text && first_name.empty()) first_name = p.header[0];
+      if (d.skip_by_text && std::find(p.header.begin(), p.header.end(), first_name) == p.header.end()) d.skip_by_text = false;
+    }
+    CHECK(parsed_ok, "case " + std::to_string(it) + " (" + describe(d) + "): the naive parse reads back what was written");
     if (!parsed_ok) continue;
     const RefQuery rq = random_query(cols, rng);
-    const RefOutcome want = reference_run(parsed, paths, rq);
-    const Query q = to_query(rq);
+    const RefOutcome want = reference_run(parsed, paths, rq, d.skip_bad);
+    Query q = to_query(rq);
+    q.dialect = engine_dialect(d, first_name);
+    st.dialects += d.sep != ',' || d.quote != '"' || d.dec != '.' || d.eol == "\r" || d.preamble > 0;
     ++st.cases;
     st.errors += want.failed;
     if (!want.failed) {
@@ -1535,6 +1704,7 @@ void test_random_files(int cases, RandomStats& st) {
         CoreError err;
         std::string diff;
         bool ran = false;
+        std::vector<BadRows> bad;
         run_query(paths, q, chunk, threads, err, [&](const parairline::Summary& s, const Plan& plan) {
           ran = true;
           if (want.failed) {
@@ -1542,6 +1712,13 @@ void test_random_files(int cases, RandomStats& st) {
             return;
           }
           diff = ref::compare(s, want.summary, rq.values);
+          for (std::size_t f = 0; f < paths.size() && diff.empty(); ++f) {
+            if (bad.at(f).count != want.bad[f].count || bad[f].offsets != want.bad[f].offsets) {
+              diff = "file " + std::to_string(f) + ": " + std::to_string(bad[f].count) + " bad rows, want " +
+                     std::to_string(want.bad[f].count);
+            }
+            if (f == 0 && diff.empty()) st.bad_found += static_cast<int>(bad[f].count);
+          }
           if (diff.empty() && threads == 1 && chunk == 7) {
             // The same from one merged table (PartitionedTotal::merged()).
             ChainReducer again(plan);
@@ -1553,7 +1730,7 @@ void test_random_files(int cases, RandomStats& st) {
             diff = ref::compare(summarise_groups(all, all[0].key_types(), plan.query, plan.files), want.summary, rq.values);
             if (!diff.empty()) diff = "from merged(): " + diff;
           }
-        });
+        }, &bad);
         ++st.runs;
         if (!ran) {
           if (!want.failed) {
@@ -1576,13 +1753,155 @@ void test_random_files(int cases, RandomStats& st) {
                                 std::to_string(threads) + ": " + diff);
         if (!diff.empty() && !reported) {
           reported = true;
-          std::fprintf(stderr, "  query: %s\n", describe(rq).c_str());
+          std::fprintf(stderr, "  query: %s\n  dialect: %s\n", describe(rq).c_str(), describe(d).c_str());
           for (std::size_t f = 0; f < paths.size(); ++f) {
             std::fprintf(stderr, "  file %zu: %s\n", f, show(read_bytes(paths[f])).c_str());
           }
         }
         if (!diff.empty()) break;
       }
+    }
+  }
+}
+
+// Files as users have them, and every way one could be misread into a
+// short or empty answer: each read right, or an error.
+void test_dialect_files() {
+  const auto sum_of = [](const std::string& path, const Dialect& d, CoreError& err, int64_t& rows, double& total,
+                         uint64_t chunk) {
+    Query q = sum_query("K", "V");
+    q.dialect = d;
+    rows = -1;
+    total = 0;
+    run_query({path}, q, chunk, 2, err, [&](const parairline::Summary& s, const Plan&) {
+      rows = 0;
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        rows += s.n[i];
+        total += s.acc[i].sum.to_double();
+      }
+    });
+  };
+  struct Case {
+    const char* name;
+    std::string bytes;
+    Dialect d;
+    int64_t rows;  // -1: an error whose message contains `error`
+    double total;
+    const char* error;
+  };
+  Dialect semi;
+  semi.sep = ';';
+  semi.dec = ',';
+  Dialect autod;
+  autod.sep = 0;
+  Dialect skip2;
+  skip2.skip = 2;
+  Dialect skip_to;
+  skip_to.skip_to = "K,";
+  Dialect noquote;
+  noquote.quote = 0;
+  Dialect single;
+  single.quote = '\'';
+  Dialect skip9;
+  skip9.skip = 9;
+  Dialect na;
+  na.na = NaSet({"-", "NULL"});
+  const std::vector<Case> cases = {
+      // The silent wrong answer of before: a bare-CR file read as one header line, 0 rows.
+      {"bare CR", "K,V\rA,1\rB,2\rA,3\r", Dialect(), 3, 6, ""},
+      {"bare CR, no last line end", "K,V\rA,1\rB,2", Dialect(), 2, 3, ""},
+      {"bare CR, blank lines", "K,V\r\rA,1\r\r\rB,2\r", Dialect(), 2, 3, ""},
+      {"CRLF", "K,V\r\nA,1\r\nB,2\r\n", Dialect(), 2, 3, ""},
+      {"header CRLF, rows bare CR", "K,V\r\nA,1\rB,2\rC,3\r\n", Dialect(), -1, 0, "fields but the header has"},
+      {"header LF, a key with a bare CR", "V,K\n1,A\rB\n", Dialect(), -1, 0, "mixes line ends"},
+      {"header CR, a key with a LF", "V,K\r1,A\nB\r", Dialect(), -1, 0, "mixes line ends"},
+      {"header CR, CRLF rows", "K,V\r\nA,1\r\nB,2\r\n", Dialect(), 2, 3, ""},
+      {"semicolons, decimal commas", "K;V\nA;1,5\nB;-2,25\nA;1e1\n", semi, 3, 9.25, ""},
+      {"decimal point where a comma is the mark", "K;V\nA;1.5\n", semi, -1, 0, "the decimal mark is"},
+      {"decimal comma in a comma file", "K,V\nA,\"1,5\"\n", Dialect(), -1, 0, "use dec = \",\""},
+      {"sep auto: semicolons", "K;V\nA;1\nB;2\n", autod, 2, 3, ""},
+      {"sep auto: tabs", "K\tV\nA\t1\nB\t2\n", autod, 2, 3, ""},
+      {"sep auto: pipes, commas inside quotes", "K|V\n\"a,b,c\"|1\nB|2\n", autod, 2, 3, ""},
+      {"skip 2", "title\nnotes, with, commas\nK,V\nA,1\n", skip2, 1, 1, ""},
+      {"skip to a text", "title\nK is the key\n\nK,V\nA,1\n", skip_to, 1, 1, ""},
+      {"skip past the end", "K,V\nA,1\n", skip9, -1, 0, "fewer than the 9"},
+      {"skip to a text that is not there", "title\nA,1\n", skip_to, -1, 0, "No line contains"},
+      {"no quoting", "K,V\n\"A,1\nB\",2\n", noquote, 2, 3, ""},
+      {"single quotes (a double quote is data)", "K,V\n'A,B',1\n'it''s',2\n\"q,3\n", single, 3, 6, ""},
+      {"na.strings", "K,V\nA,-\nB,NULL\nC,\nD,4\n", na, 4, 4, ""},
+      {"NA not in na.strings", "K,V\nA,NA\n", na, -1, 0, "is not a number"},
+      {"blank lines before the header", "\n\r\nK,V\nA,1\n", Dialect(), 1, 1, ""},
+      {"a blank line after the skipped ones", "title\nnotes\n\nK,V\nA,1\n", skip2, 1, 1, ""},
+      {"only blank lines", "\n\n\n", Dialect(), -1, 0, "no header line"},
+      {"header only", "K,V\n", Dialect(), 0, 0, ""},
+      {"header only, no line end", "K,V", Dialect(), 0, 0, ""},
+      {"the separator never occurs", "K;V\nA;1\n", Dialect(), -1, 0, "is not in the header"},
+      {"value column always empty", "K,V\nA,\nB,\n", Dialect(), 2, 0, ""},
+      {"UTF-16 little endian", std::string("\xFF\xFEK\0,\0V\0\n\0A\0,\0001\0\n\0", 18), Dialect(), -1, 0, "UTF-16"},
+      {"UTF-16 without a byte order mark", std::string("K\0,\0V\0\n\0A\0,\0001\0\n\0", 16), Dialect(), -1, 0, "NUL bytes"},
+      {"binary", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), Dialect(), -1, 0, ""},
+  };
+  for (const Case& c : cases) {
+    for (uint64_t chunk : {uint64_t{1}, uint64_t{5}, uint64_t{1} << 20}) {
+      const std::string path = write_file("dialect.csv", c.bytes);
+      CoreError err;
+      int64_t rows = 0;
+      double total = 0;
+      sum_of(path, c.d, err, rows, total, chunk);
+      const bool ok = c.rows < 0 ? (err && err.message.find(c.error) != std::string::npos)
+                                 : (!err && rows == c.rows && total == c.total);
+      CHECK(ok, std::string(c.name) + " (chunk " + std::to_string(chunk) + "): rows " + std::to_string(rows) +
+                    " total " + dbl(total) + (err ? " error: " + err.message : std::string(" no error")));
+    }
+  }
+
+  // The separator sep = "auto" chose, the line end, and the line numbers
+  // of errors in a bare-CR file (lines counted by CRs).
+  {
+    const std::string path = write_file("auto.csv", "a;b;c\r1;2;3\r4;5;x\r");
+    Query q = sum_query("a", "c");
+    q.dialect.sep = 0;
+    Plan plan;
+    CHECK(!make_plan({path}, q, 4, plan) && plan.files[0].sep == ';' && plan.files[0].eol == '\r',
+          "sep auto and a bare CR are recorded in the plan");
+    CoreError err;
+    run_query({path}, q, 4, 2, err, [](const parairline::Summary&, const Plan&) {});
+    CHECK(err.kind == CoreError::Kind::parse && err.line == 3 && err.column == 3,
+          "an error in a bare-CR file names its line: " + std::to_string(err.line));
+  }
+
+  // A column missing from a header after skipped lines: the header's line.
+  {
+    Dialect d;
+    d.skip = 2;
+    const std::string path = write_file("header-line.csv", "title\n\nX,V\nA,1\n");
+    Query q = sum_query("K", "V");
+    q.dialect = d;
+    Plan plan;
+    const CoreError err = make_plan({path}, q, 4, plan);
+    CHECK(err.kind == CoreError::Kind::parse && err.line == 3, "a column not in the header names the header's line: " +
+                                                                   std::to_string(err.line));
+  }
+
+  // Bad rows skipped: counted per file, the first five with their lines.
+  {
+    std::string bytes = "K,V\n";
+    for (int i = 0; i < 20; ++i) bytes += i % 3 == 0 ? "A,1,extra\n" : i % 3 == 1 ? "B,x\n" : "C,2\n";
+    const std::string path = write_file("bad-rows.csv", bytes);
+    Query q = sum_query("K", "V");
+    q.dialect.skip_bad_rows = true;
+    for (uint64_t chunk : {uint64_t{1}, uint64_t{7}, uint64_t{1} << 20}) {
+      Plan plan;
+      CoreError err = make_plan({path}, q, chunk, plan);
+      ChainReducer reducer(plan);
+      reference::run_plan(plan, reducer, 2);
+      const BadRows& b = reducer.bad_rows().at(0);
+      const std::atomic<bool> stop{false};
+      const std::vector<uint64_t> lines = lines_at(plan.files[0], b.offsets, stop);
+      const PartialResult total = reducer.total();
+      CHECK(!err && !reducer.has_error() && b.count == 14 && lines == std::vector<uint64_t>({2, 3, 5, 6, 8}) &&
+                total.size() == 1,
+            "bad rows: " + std::to_string(b.count) + " of 20 (chunk " + std::to_string(chunk) + ")");
     }
   }
 }
@@ -1648,6 +1967,11 @@ bool same_decimal(const Decimal& a, const Decimal& b) {
 }
 
 bool same_query(const Query& a, const Query& b) {
+  const Dialect &da = a.dialect, &db = b.dialect;
+  if (da.sep != db.sep || da.quote != db.quote || da.dec != db.dec || da.skip != db.skip || da.skip_to != db.skip_to ||
+      da.na.texts() != db.na.texts() || da.na.standard() != db.na.standard() || da.skip_bad_rows != db.skip_bad_rows) {
+    return false;
+  }
   if (a.keys != b.keys || a.columns != b.columns || a.key_col != b.key_col || a.value_col != b.value_col) return false;
   if (a.values.size() != b.values.size() || a.filter.size() != b.filter.size()) return false;
   for (std::size_t i = 0; i < a.values.size(); ++i) {
@@ -1683,9 +2007,14 @@ int outcome(F&& f) {
 }
 
 void test_plan_wire() {
-  const std::string a = write_file("wire-a.csv", "K,X,V,S\n1,2,3,a\n4,5,6,b\n");
-  const std::string b = write_file("wire-b.csv", "S,extra,V,X,K\r\na,,1,2,3\r\n");
+  const std::string a = write_file("wire-a.csv", "title\nK,X,V,S\n1,2,3,a\n4,5,6,b\n");
+  const std::string b = write_file("wire-b.csv", "notes\rS;extra;V;X;K\ra;;1;2;3\r");
   Query q;
+  q.dialect.sep = 0;
+  q.dialect.skip = 1;
+  q.dialect.quote = '\'';
+  q.dialect.na = NaSet({"-", "NULL", ""});
+  q.dialect.skip_bad_rows = true;
   q.keys = {"K", std::string(kFileKey), "S"};
   q.values = {ValueSpec{"V", true, true}, ValueSpec{"S", false, false}};
   q.index_columns();
@@ -1719,7 +2048,8 @@ void test_plan_wire() {
   for (std::size_t i = 0; files_same && i < plan.files.size(); ++i) {
     const FilePlan &x = plan.files[i], &y = back.files[i];
     files_same = x.path == y.path && x.name == y.name && x.member == y.member && x.format == y.format &&
-                 x.size == y.size && x.data_begin == y.data_begin && x.ncols == y.ncols && x.cols == y.cols;
+                 x.size == y.size && x.data_begin == y.data_begin && x.ncols == y.ncols && x.cols == y.cols &&
+                 x.sep == y.sep && x.eol == y.eol;
   }
   for (std::size_t i = 0; files_same && i < plan.tasks.size(); ++i) {
     const TaskSpec &x = plan.tasks[i], &y = back.tasks[i];
@@ -2096,12 +2426,14 @@ int main(int argc, char** argv) {
   test_filter_ops();
   test_filter_files();
   test_short_keys();
+  test_dialect_files();
   test_plan_wire();
   test_partial_wire();
   test_summarise_groups();
   RandomStats st;
   test_random_files(cases, st);
-  std::printf("%srandom files: %d cases (%d end in an error), %d runs, %d groups in the references\n", g_stats.c_str(),
-              st.cases, st.errors, st.runs, st.groups);
+  std::printf("%srandom files: %d cases (%d end in an error, %d in another dialect), %d runs, %d groups in the "
+              "references, %d bad rows written (%d skipped in the first files)\n",
+              g_stats.c_str(), st.cases, st.errors, st.dialects, st.runs, st.groups, st.bad_written, st.bad_found);
   return report();
 }

@@ -59,14 +59,18 @@ using WorkList = std::vector<WorkItem>;
 // the first newline to end a record; the quotes before it then tell the
 // state. Quoted fields are common, so "outside" alone would be wrong for
 // every chunk that starts inside one.
-inline bool guess_in_quotes(const char* buf, std::size_t len) {
-  const void* nl = std::memchr(buf, '\n', len);
+inline bool guess_in_quotes(const char* buf, std::size_t len, char quote, char eol) {
+  if (quote == 0) return false;
+  const void* nl = std::memchr(buf, eol, len);
   if (!nl) return false;
   const std::size_t n = static_cast<std::size_t>(static_cast<const char*>(nl) - buf);
   std::size_t quotes = 0;
-  for (std::size_t i = 0; i < n; ++i) quotes += buf[i] == '"';
+  for (std::size_t i = 0; i < n; ++i) quotes += buf[i] == quote;
   return quotes % 2 == 1;
 }
+
+// Rows with a bad row's start offset kept per task (and per file).
+constexpr std::size_t kBadRowSamples = 5;
 
 struct ChunkResult {
   PartialResult partial;
@@ -75,10 +79,18 @@ struct ChunkResult {
   bool parity = false;
   bool skipped = false;       // not scanned (stopped or not needed)
   CoreError error;
+  uint64_t bad_rows = 0;              // left out (bad_rows = "skip")
+  std::vector<uint64_t> bad_offsets;  // where the first few start
 };
 
+// Per 64 bytes: the quote, separator and line end bytes.
 struct BlockMasks {
   uint64_t quote, comma, newline;
+};
+
+// The bytes that structure a file.
+struct Syntax {
+  char quote, sep, eol;
 };
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -95,10 +107,10 @@ inline bool cpu_has_avx2() {
 // Portable primitives (SSE2 is part of x86-64).
 namespace generic_isa {
 
-inline BlockMasks block_masks(const char* p) {
+inline BlockMasks block_masks(const char* p, Syntax sx) {
   BlockMasks m{0, 0, 0};
 #if defined(__SSE2__)
-  const __m128i q = _mm_set1_epi8('"'), c = _mm_set1_epi8(','), n = _mm_set1_epi8('\n');
+  const __m128i q = _mm_set1_epi8(sx.quote), c = _mm_set1_epi8(sx.sep), n = _mm_set1_epi8(sx.eol);
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
     const int shift = 16 * i;
@@ -109,9 +121,9 @@ inline BlockMasks block_masks(const char* p) {
 #else
   for (int i = 0; i < 64; ++i) {
     const uint64_t bit = uint64_t{1} << i;
-    m.quote |= p[i] == '"' ? bit : 0;
-    m.comma |= p[i] == ',' ? bit : 0;
-    m.newline |= p[i] == '\n' ? bit : 0;
+    m.quote |= p[i] == sx.quote ? bit : 0;
+    m.comma |= p[i] == sx.sep ? bit : 0;
+    m.newline |= p[i] == sx.eol ? bit : 0;
   }
 #endif
   return m;
@@ -159,6 +171,12 @@ class ChunkScanner {
     out_.partial.reserve_groups(groups_hint());
     out_.hyp = hyp;
     in_quotes_ = hyp ? ~uint64_t{0} : 0;
+    quote_ = q.dialect.quote;
+    syntax_ = Syntax{quote_ ? quote_ : '"', fp.sep, fp.eol};
+    quote_on_ = quote_ ? ~uint64_t{0} : 0;
+    dec_ = q.dialect.dec;
+    na_standard_ = q.dialect.na.standard();
+    lf_ = fp.eol == '\n';
     parity_target_ = task.last ? kNone : task.end - 1;
     file_key_ = std::to_string(file_index);
     single_key_ = q.keys.size() == 1 && q.key_col[0] >= 0;
@@ -311,12 +329,12 @@ class ChunkScanner {
   // and reloading it whole after two half stores stalls every row.
   __attribute__((always_inline)) std::string_view text(uint32_t c) {
     std::string_view v = raw(c);
-    if (!unquote(v, cols_[c].tmp)) fail_stray_quote(c);
+    if (quote_ && !unquote(v, cols_[c].tmp, quote_)) fail_stray_quote(c);
     return v;
   }
 
   __attribute__((noinline, cold)) void fail_stray_quote(uint32_t c) {
-    fail_parse(field_label(c) + " has a stray quote.", fp_.cols[c] + 1, raw(c));
+    fail_row(field_label(c) + " has a stray quote.", fp_.cols[c] + 1, raw(c));
   }
 
   // Column c's number, parsed once per row (the filter and a value may both
@@ -324,7 +342,14 @@ class ChunkScanner {
   // is set (done_).
   __attribute__((always_inline)) const Decimal* number(uint32_t c, std::string_view v) {
     if (number_row_[c] == row_) return number_missing_[c] ? nullptr : &numbers_[c];
-    const ParseStatus st = parse_decimal(v.data(), v.data() + v.size(), numbers_[c]);
+    ParseStatus st;
+    if (__builtin_expect(!na_standard_, 0) && q_.dialect.na.number(v)) {
+      st = ParseStatus::missing;
+    } else {
+      st = parse_decimal(v.data(), v.data() + v.size(), numbers_[c], dec_);
+      // "NA" when na.strings does not list it is not a number.
+      if (__builtin_expect(!na_standard_, 0) && st == ParseStatus::missing) st = ParseStatus::bad;
+    }
     if (st == ParseStatus::bad || st == ParseStatus::out_of_range) {
       fail_number(c, v, st);
       return nullptr;
@@ -336,7 +361,11 @@ class ChunkScanner {
 
   __attribute__((noinline, cold)) void fail_number(uint32_t c, std::string_view v, ParseStatus st) {
     const char* what = st == ParseStatus::bad ? "is not a number" : "is out of range (beyond 1e310 or below 1e-400)";
-    fail_parse(field_label(c) + " has \"" + printable(v) + "\", which " + what + ".", fp_.cols[c] + 1, v);
+    std::string hint;
+    if (st == ParseStatus::bad && v.find(dec_ == '.' ? ',' : '.') != std::string_view::npos) {
+      hint = dec_ == '.' ? " (a decimal comma? then use dec = \",\")" : " (the decimal mark is \",\": dec = \",\")";
+    }
+    fail_row(field_label(c) + " has \"" + printable(v) + "\", which " + what + hint + ".", fp_.cols[c] + 1, v);
   }
 
   // The filter's view of the current row.
@@ -349,7 +378,7 @@ class ChunkScanner {
     bool number(uint32_t c, std::string_view v, const Decimal*& d) {
       d = s.number(c, v);
       if (!s.done_) return true;
-      s.out_.error.message += " The filter compares it with a number.";
+      if (!s.row_bad_) s.out_.error.message += " The filter compares it with a number.";
       return false;
     }
   };
@@ -362,23 +391,34 @@ class ChunkScanner {
       if (c < 0 || types[k] == static_cast<uint8_t>(KeyType::text)) continue;
       const std::string_view v = text(static_cast<uint32_t>(c));
       if (done_) return;
-      const KeyType t = classify_key(v);
+      const KeyType t = classify_key(v, nullptr, nullptr, q_.dialect.na, dec_);
       if (static_cast<uint8_t>(t) > types[k]) types[k] = static_cast<uint8_t>(t);
     }
   }
 
+  // A record ends at `pos`; a bad row left out (bad_rows = "skip") is counted.
   void end_record(uint64_t pos) {
-    cr_ = pos > rec_start_ && byte_at(pos - 1) == '\r';
+    record(pos);
+    if (row_bad_) {
+      row_bad_ = false;
+      done_ = false;
+      if (out_.bad_offsets.size() < kBadRowSamples) out_.bad_offsets.push_back(rec_start_);
+      ++out_.bad_rows;
+    }
+  }
+
+  void record(uint64_t pos) {
+    cr_ = lf_ && pos > rec_start_ && byte_at(pos - 1) == '\r';
     if (field_idx_ == 0 && (pos == rec_start_ || (cr_ && pos == rec_start_ + 1))) return;  // blank line
     if (field_idx_ + 1 != ncols_) {
-      fail_parse("The row has " + std::to_string(field_idx_ + 1) + " fields but the header has " +
-                     std::to_string(ncols_) + ".",
-                 0, std::string_view());
+      fail_row("The row has " + std::to_string(field_idx_ + 1) + " fields but the header has " +
+                   std::to_string(ncols_) + ".",
+               0, std::string_view());
       return;
     }
     if (q_.has_filter()) {
       RowAccess row{*this};
-      const Truth keep = eval_filter(q_.filter, static_cast<int32_t>(q_.filter.size() - 1), row);
+      const Truth keep = eval_filter(q_.filter, static_cast<int32_t>(q_.filter.size() - 1), row, q_.dialect.na);
       if (keep == Truth::fail) return;
       if (keep != Truth::yes) {
         type_dropped_keys();
@@ -406,9 +446,13 @@ class ChunkScanner {
       }
       key = std::string_view(key_buf_.data(), len - 1);
     }
+    if (q_.dialect.skip_bad_rows && !values_readable()) return;
     bool created = false;
     const std::size_t g = out_.partial.find_or_insert(key, &created);
-    if (created && std::memchr(key.data(), '\0', key.size()) && has_nul_field()) return;
+    if (created && (std::memchr(key.data(), '\0', key.size()) || std::memchr(key.data(), lf_ ? '\r' : '\n', key.size())) &&
+        bad_new_key(key)) {
+      return;
+    }
     ++out_.partial.n(g);
     for (uint32_t v = 0; v < q_.values.size(); ++v) {
       const ValueSpec& spec = q_.values[v];
@@ -416,12 +460,12 @@ class ChunkScanner {
       ValueAcc& acc = out_.partial.acc(g, v);
       std::string_view text_v = raw(c);
       // A value needs no quote check unless quoted: a stray quote is not a number anyway.
-      if (!text_v.empty() && text_v.front() == '"') {
+      if (!text_v.empty() && text_v.front() == quote_) {
         text_v = text(c);
         if (done_) return;
       }
       if (!spec.numbers) {
-        acc.missing += missing_text(text_v);
+        acc.missing += q_.dialect.na.number(text_v);
         continue;
       }
       const Decimal* d = number(c, text_v);
@@ -435,8 +479,46 @@ class ChunkScanner {
     }
   }
 
-  // A new key with a NUL byte: an error if a key field has one (the
-  // separators of a composite key are NULs too).
+  // With bad_rows = "skip", every value is read before the row counts: a
+  // row whose value is not a number is left out whole.
+  __attribute__((noinline)) bool values_readable() {
+    for (uint32_t v = 0; v < q_.values.size(); ++v) {
+      const uint32_t c = q_.value_col[v];
+      std::string_view text_v = raw(c);
+      if (!text_v.empty() && text_v.front() == quote_) text_v = text(c);
+      if (!done_ && q_.values[v].numbers) number(c, text_v);
+      if (done_) return false;
+    }
+    return true;
+  }
+
+  // A new key's text checked once: no NUL byte (R strings cannot hold one;
+  // the separators of a composite key are NULs too) and no line end outside
+  // quotes (the file mixes line ends: a short answer otherwise).
+  __attribute__((noinline, cold)) bool bad_new_key(std::string_view key) {
+    if (std::memchr(key.data(), '\0', key.size()) && has_nul_field()) return true;
+    const char other = lf_ ? '\r' : '\n';
+    if (std::memchr(key.data(), other, key.size()) && has_line_end_field()) return true;
+    return false;
+  }
+
+  bool has_line_end_field() {
+    for (std::size_t k = 0; k < q_.keys.size(); ++k) {
+      const int32_t c = q_.key_col[k];
+      if (c < 0) continue;
+      const std::string_view v = raw(static_cast<uint32_t>(c));
+      if (quote_ && !v.empty() && v.front() == quote_) continue;  // quoted: the line end is data
+      if (v.find_first_of("\r\n") != std::string_view::npos) {
+        fail_parse(field_label(static_cast<uint32_t>(c)) + " has a line end inside a field that is not quoted: " +
+                       "the file mixes line ends (" + (lf_ ? "LF or CRLF, and a bare CR" : "bare CR, and LF") +
+                       "). Convert it to one kind of line end.",
+                   fp_.cols[static_cast<uint32_t>(c)] + 1, v);
+        return true;
+      }
+    }
+    return false;
+  }
+
   bool has_nul_field() {
     for (std::size_t k = 0; k < q_.keys.size(); ++k) {
       const int32_t c = q_.key_col[k];
@@ -452,30 +534,30 @@ class ChunkScanner {
     return false;
   }
 
-  static bool has_quote(const char* p, std::size_t n) {
-    if (n > 8) return std::memchr(p, '"', n) != nullptr;
-    // A zero byte in w ^ "''" marks a quote; padding bytes are 0, not '"'.
-    const uint64_t w = load_small(p, n) ^ 0x2222222222222222ull;
+  static bool has_quote(const char* p, std::size_t n, char quote) {
+    if (n > 8) return std::memchr(p, quote, n) != nullptr;
+    // A zero byte in w ^ (quote in every byte) marks a quote; padding bytes are 0, not a quote.
+    const uint64_t w = load_small(p, n) ^ (0x0101010101010101ull * static_cast<unsigned char>(quote));
     const uint64_t used = n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
     return ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull & used) != 0;
   }
 
   // Strips enclosing quotes (and un-doubles inner ones, into tmp). False if
   // a quote stands anywhere else.
-  static inline __attribute__((always_inline)) bool unquote(std::string_view& v, std::string& tmp) {
+  static inline __attribute__((always_inline)) bool unquote(std::string_view& v, std::string& tmp, char quote) {
     const std::size_t n = v.size();
-    if (n >= 2 && v.front() == '"' && v.back() == '"' && !has_quote(v.data() + 1, n - 2)) {
+    if (n >= 2 && v.front() == quote && v.back() == quote && !has_quote(v.data() + 1, n - 2, quote)) {
       v = v.substr(1, n - 2);
       return true;
     }
-    if (!has_quote(v.data(), n)) return true;
-    return unquote_slow(v, tmp);
+    if (!has_quote(v.data(), n, quote)) return true;
+    return unquote_slow(v, tmp, quote);
   }
 
-  static bool unquote_slow(std::string_view& v, std::string& tmp) {
+  static bool unquote_slow(std::string_view& v, std::string& tmp, char quote) {
     const std::size_t n = v.size();
     bool copied = false;
-    if (!unquote_field(v.data(), n, tmp, copied)) return false;
+    if (!unquote_field(v.data(), n, tmp, copied, quote)) return false;
     v = copied ? std::string_view(tmp) : v.substr(1, n - 2);
     return true;
   }
@@ -494,6 +576,14 @@ class ChunkScanner {
     }
     if (v.size() > 60) s += "...";
     return s;
+  }
+
+  // A problem of one row: an error, or with bad_rows = "skip" the row is
+  // left out (end_record() counts it).
+  void fail_row(std::string message, int64_t column, std::string_view text) {
+    if (!q_.dialect.skip_bad_rows) return fail_parse(std::move(message), column, text);
+    row_bad_ = true;
+    done_ = true;  // ends the row's work as an error would
   }
 
   void fail_parse(std::string message, int64_t column, std::string_view text) {
@@ -527,6 +617,13 @@ class ChunkScanner {
   uint64_t parity_target_ = kNone;
   bool skipping_ = false;
   bool done_ = false;
+  bool row_bad_ = false;   // done_ is set for this row only
+  char quote_ = '"';       // 0: no quoting
+  char dec_ = '.';
+  bool lf_ = true;         // lines end in LF (or CRLF), not a bare CR
+  bool na_standard_ = true;  // na.strings = c("", "NA")
+  Syntax syntax_{'"', ',', '\n'};
+  uint64_t quote_on_ = ~uint64_t{0};
 
   uint64_t rec_start_ = 0;
   uint64_t field_idx_ = 0;
@@ -565,10 +662,10 @@ PARAIRLINE_AVX2 inline uint64_t eq_mask(__m256i lo, __m256i hi, char ch) {
   return l | (h << 32);
 }
 
-PARAIRLINE_AVX2 inline BlockMasks block_masks(const char* p) {
+PARAIRLINE_AVX2 inline BlockMasks block_masks(const char* p, Syntax sx) {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
-  return BlockMasks{eq_mask(lo, hi, '"'), eq_mask(lo, hi, ','), eq_mask(lo, hi, '\n')};
+  return BlockMasks{eq_mask(lo, hi, sx.quote), eq_mask(lo, hi, sx.sep), eq_mask(lo, hi, sx.eol)};
 }
 
 PARAIRLINE_AVX2 inline uint64_t prefix_xor(uint64_t x) {
@@ -629,7 +726,7 @@ inline void scan_task(const Query& q, const FilePlan& fp, const TaskSpec& task, 
     if (task.first) {
       hyp = false;
     } else if (state == kGuessState) {
-      hyp = guess_in_quotes(buf.data(), len);
+      hyp = guess_in_quotes(buf.data(), len, q.dialect.quote, fp.eol);
     }
     ChunkScanner sc(q, task.file, fp, task, hyp, out);
     if (task.first) {
@@ -651,7 +748,7 @@ inline void scan_task(const Query& q, const FilePlan& fp, const TaskSpec& task, 
       if (eof) {
         // A last record cut off at the planned end while the file has grown
         // was rewritten under us: its tail is missing, so the number would be wrong.
-        if (len > 0 && buf[len - 1] != '\n' && src->grew()) {
+        if (len > 0 && buf[len - 1] != fp.eol && src->grew()) {
           throw IoFailure("The file changed while being read: it is longer than when reading started.");
         }
         sc.finish(buf.data(), base, base + len);

@@ -51,10 +51,11 @@ struct Decimal {
 
 enum class ParseStatus { ok, missing, bad, out_of_range };
 
-inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal& out);
+inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal& out, char dec);
 
-// Parses one unquoted value field. Empty and NA are missing.
-inline ParseStatus parse_decimal(const char* p, const char* end, Decimal& out) {
+// Parses one unquoted value field whose decimal mark is `dec` ('.' or ',').
+// Empty and NA are missing.
+inline ParseStatus parse_decimal(const char* p, const char* end, Decimal& out, char dec = '.') {
   const std::size_t n = static_cast<std::size_t>(end - p);
   if (n == 0 || (n == 2 && p[0] == 'N' && p[1] == 'A')) return ParseStatus::missing;
   // Fast path for the common shape: [-]digits[.digits], at most 18 digits.
@@ -65,7 +66,7 @@ inline ParseStatus parse_decimal(const char* p, const char* end, Decimal& out) {
   const char* digits = q;
   while (q < end && static_cast<unsigned>(*q - '0') < 10) m = m * 10 + static_cast<unsigned>(*q++ - '0');
   std::ptrdiff_t nd = q - digits, frac = 0;
-  if (q < end && *q == '.') {
+  if (q < end && *q == dec) {
     const char* f = ++q;
     while (q < end && static_cast<unsigned>(*q - '0') < 10) m = m * 10 + static_cast<unsigned>(*q++ - '0');
     frac = q - f;
@@ -78,10 +79,10 @@ inline ParseStatus parse_decimal(const char* p, const char* end, Decimal& out) {
     out.exp10 = m == 0 ? 0 : -static_cast<int>(frac);
     return ParseStatus::ok;
   }
-  return parse_decimal_general(p, end, out);
+  return parse_decimal_general(p, end, out, dec);
 }
 
-inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal& out) {
+inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal& out, char dec) {
   out.neg = false;
   out.big = false;
   if (*p == '-' || *p == '+') {
@@ -112,7 +113,7 @@ inline ParseStatus parse_decimal_general(const char* p, const char* end, Decimal
         ++dropped;
       }
       ++sig;
-    } else if (c == '.' && !seen_point) {
+    } else if (c == dec && !seen_point) {
       seen_point = true;
     } else {
       break;

@@ -1,8 +1,9 @@
 // Typed keys: a key column is integer, double or character by the texts of
 // all its values (as fread would type it; dates and logicals stay text).
-// "" and "NA" are missing; "01" and "1" are the same integer.
+// Texts in na.strings (and "") are missing; "01" and "1" are the same integer.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -35,8 +36,10 @@ inline double decimal_to_double(const Decimal& d) {
 }
 
 // A key text's type; `i` or `x` receive its value when integer or real.
-inline KeyType classify_key(std::string_view v, int32_t* i = nullptr, double* x = nullptr) {
-  if (missing_text(v)) return KeyType::none;
+// Missing texts (and "") have none; numbers have the decimal mark `dec`.
+inline KeyType classify_key(std::string_view v, int32_t* i = nullptr, double* x = nullptr, const NaSet& na = NaSet(),
+                            char dec = '.') {
+  if (na.number(v)) return KeyType::none;
   const char* p = v.data();
   const char* end = p + v.size();
   const char* q = p + (*p == '-' || *p == '+');
@@ -54,13 +57,15 @@ inline KeyType classify_key(std::string_view v, int32_t* i = nullptr, double* x 
     }
   }
   Decimal d;
-  const ParseStatus st = parse_decimal(p, end, d);
+  const ParseStatus st = parse_decimal(p, end, d, dec);
   double y = 0;
   if (st == ParseStatus::ok) {
     y = decimal_to_double(d);
   } else if (st == ParseStatus::out_of_range) {
     // A number too long or too small to sum exactly is still a number (1e-401 is 0).
-    y = std::strtod(std::string(v).c_str(), nullptr);
+    std::string c(v);
+    std::replace(c.begin(), c.end(), dec, '.');
+    y = std::strtod(c.c_str(), nullptr);
   } else {
     return KeyType::text;
   }

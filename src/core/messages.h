@@ -33,6 +33,9 @@ inline void write_frame(std::string& out, uint64_t task, const ChunkResult& r) {
   wire::put<int64_t>(body, e.column);
   wire::put_string(body, e.text);
   wire::put_string(body, e.message);
+  wire::put<uint64_t>(body, r.bad_rows);
+  wire::put<uint64_t>(body, r.bad_offsets.size());
+  for (uint64_t o : r.bad_offsets) wire::put<uint64_t>(body, o);
   r.partial.serialize(body);
   wire::append_frame(out, body);
 }
@@ -61,6 +64,10 @@ inline std::vector<std::pair<uint64_t, ChunkResult>> read_frames(const char* p, 
     e.column = b.get<int64_t>();
     e.text = b.get_string();
     e.message = b.get_string();
+    r.bad_rows = b.get<uint64_t>();
+    const uint64_t nb = b.get<uint64_t>();
+    if (nb > kBadRowSamples || nb > r.bad_rows) throw std::runtime_error("damaged message (bad rows)");
+    for (uint64_t i = 0; i < nb; ++i) r.bad_offsets.push_back(b.get<uint64_t>());
     r.partial = PartialResult::deserialize(b);
     if (!b.done()) throw std::runtime_error("damaged message (trailing bytes)");
     out.emplace_back(task, std::move(r));
@@ -109,7 +116,30 @@ inline std::vector<std::string> get_strings(wire::Reader& in) {
   return v;
 }
 
+inline void serialize_dialect(std::string& out, const Dialect& d) {
+  wire::put<uint8_t>(out, static_cast<uint8_t>(d.sep));
+  wire::put<uint8_t>(out, static_cast<uint8_t>(d.quote));
+  wire::put<uint8_t>(out, static_cast<uint8_t>(d.dec));
+  wire::put<uint64_t>(out, d.skip);
+  wire::put_string(out, d.skip_to);
+  put_strings(out, d.na.texts());
+  wire::put<uint8_t>(out, d.skip_bad_rows);
+}
+
+inline Dialect deserialize_dialect(wire::Reader& in) {
+  Dialect d;
+  d.sep = static_cast<char>(in.get<uint8_t>());
+  d.quote = static_cast<char>(in.get<uint8_t>());
+  d.dec = static_cast<char>(in.get<uint8_t>());
+  d.skip = in.get<uint64_t>();
+  d.skip_to = in.get_string();
+  d.na = NaSet(get_strings(in));
+  d.skip_bad_rows = in.get<uint8_t>() != 0;
+  return d;
+}
+
 inline void serialize_query(std::string& out, const Query& q) {
+  serialize_dialect(out, q.dialect);
   put_strings(out, q.keys);
   wire::put<uint64_t>(out, q.values.size());
   for (const ValueSpec& v : q.values) {
@@ -134,6 +164,7 @@ inline void serialize_query(std::string& out, const Query& q) {
 // Reads what serialize_query() wrote and checks every index in it.
 inline Query deserialize_query(wire::Reader& in) {
   Query q;
+  q.dialect = deserialize_dialect(in);
   q.keys = get_strings(in);
   const uint64_t nv = in.get<uint64_t>();
   if (nv > in.left()) throw std::runtime_error("damaged plan (values)");
@@ -186,6 +217,8 @@ inline std::string serialize_plan(const Plan& plan) {
     wire::put<uint8_t>(out, static_cast<uint8_t>(f.format));
     wire::put<uint64_t>(out, f.size);
     wire::put<uint64_t>(out, f.data_begin);
+    wire::put<uint8_t>(out, static_cast<uint8_t>(f.sep));
+    wire::put<uint8_t>(out, static_cast<uint8_t>(f.eol));
     wire::put<uint32_t>(out, f.ncols);
     wire::put<uint64_t>(out, f.cols.size());
     for (uint32_t c : f.cols) wire::put<uint32_t>(out, c);
@@ -219,6 +252,11 @@ inline Plan deserialize_plan(const char* p, std::size_t n) {
     f.format = static_cast<Format>(format);
     f.size = in.get<uint64_t>();
     f.data_begin = in.get<uint64_t>();
+    f.sep = static_cast<char>(in.get<uint8_t>());
+    f.eol = static_cast<char>(in.get<uint8_t>());
+    if ((f.eol != '\n' && f.eol != '\r') || f.sep == 0 || f.sep == '\n' || f.sep == '\r' || f.sep == plan.query.dialect.quote) {
+      throw std::runtime_error("damaged plan (separator or line end)");
+    }
     f.ncols = in.get<uint32_t>();
     if (in.get<uint64_t>() != plan.query.columns.size()) throw std::runtime_error("damaged plan (columns)");
     f.cols.resize(plan.query.columns.size());

@@ -40,21 +40,26 @@ inline CoreError plan_one(FilePlan fp, uint64_t chunk_bytes, Plan& plan) {
   try {
     std::unique_ptr<ByteSource> src = open_source(fp, 0);
     bool empty = false;
-    names = read_header(*src, fp.data_begin, empty);
+    FileLayout layout = read_layout(*src, plan.query.dialect, empty);
     if (empty) return io_error(name, "The file is empty, so it has no header line.");
+    names = std::move(layout.names);
+    fp.data_begin = layout.data_begin;
+    fp.sep = layout.sep;
+    fp.eol = layout.eol;
+    fp.header_line = layout.header_line;
   } catch (const IoFailure& e) {
     return io_error(name, e.what());
   }
   auto find = [&](const std::string& col_name, uint32_t& col) -> CoreError {
     const auto n = std::count(names.begin(), names.end(), col_name);
     if (n == 0) {
-      return parse_error(name, 1,
+      return parse_error(name, fp.header_line,
                          "Column \"" + col_name + "\" is not in the header. The header has " +
                              std::to_string(names.size()) + " column" + (names.size() == 1 ? "" : "s") + ": " +
                              quoted_list(names, 60) + ".");
     }
     if (n > 1) {
-      return parse_error(name, 1, "Column \"" + col_name + "\" appears " + std::to_string(n) +
+      return parse_error(name, fp.header_line, "Column \"" + col_name + "\" appears " + std::to_string(n) +
                                       " times in the header, so it is ambiguous.");
     }
     col = static_cast<uint32_t>(std::find(names.begin(), names.end(), col_name) - names.begin());
@@ -131,17 +136,17 @@ inline CoreError plan_file(const std::string& path, uint64_t chunk_bytes, Plan& 
 
 // The column names of `path` (of its first CSV member if a zip archive),
 // for the front end to tell columns from other names.
-inline CoreError header_names(const std::string& path, std::vector<std::string>& names) {
+inline CoreError header_names(const std::string& path, const Dialect& dialect, std::vector<std::string>& names) {
   Plan probe;
+  probe.query.dialect = dialect;
   probe.query.keys = {std::string(kFileKey)};
   probe.query.index_columns();
   if (CoreError e = plan_file(path, ~uint64_t{0} >> 1, probe)) return e;
   try {
     const FilePlan& fp = probe.files.at(0);
     std::unique_ptr<ByteSource> src = open_source(fp, 0);
-    uint64_t data_begin = 0;
     bool empty = false;
-    names = read_header(*src, data_begin, empty);
+    names = read_layout(*src, dialect, empty).names;
   } catch (const IoFailure& e) {
     return io_error(path, e.what());
   }

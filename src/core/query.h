@@ -37,7 +37,58 @@ struct FilterNode {
   std::vector<std::string> strs;
 };
 
+// Text that means a missing value by default.
+inline bool missing_text(std::string_view v) { return v.empty() || (v.size() == 2 && v[0] == 'N' && v[1] == 'A'); }
+
+// The texts that mean a missing value (na.strings). An empty field is
+// missing wherever a number is read, as in fread and read.csv; as text
+// (string comparisons, character keys) only if "" is listed.
+class NaSet {
+ public:
+  NaSet() = default;
+  explicit NaSet(std::vector<std::string> texts) : texts_(std::move(texts)) {
+    standard_ = texts_.size() == 2 && ((texts_[0].empty() && texts_[1] == "NA") || (texts_[0] == "NA" && texts_[1].empty()));
+  }
+  bool standard() const { return standard_; }
+  const std::vector<std::string>& texts() const { return texts_; }
+  bool text(std::string_view v) const {
+    if (standard_) return missing_text(v);
+    for (const std::string& t : texts_) {
+      if (v == t) return true;
+    }
+    return false;
+  }
+  bool number(std::string_view v) const { return v.empty() || text(v); }
+
+ private:
+  std::vector<std::string> texts_{"", "NA"};
+  bool standard_ = true;
+};
+
+// How the files are written. The separator may differ per file (chosen
+// from each file's first lines when `sep` is 0); line ends are per file.
+struct Dialect {
+  char sep = ',';        // 0: choose among , \t | ; per file
+  char quote = '"';      // 0: no quoting
+  char dec = '.';
+  uint64_t skip = 0;     // lines before the header
+  std::string skip_to;   // else: the header is the first line containing this
+  NaSet na;
+  bool skip_bad_rows = false;  // else a bad row is an error
+};
+
+// Why a dialect cannot be read, or null.
+inline const char* dialect_problem(const Dialect& d) {
+  const auto line_end = [](char c) { return c == '\n' || c == '\r'; };
+  if (line_end(d.sep) || line_end(d.quote)) return "a line end as separator or quote";
+  if (d.sep != 0 && (d.sep == d.quote || d.sep == d.dec)) return "the separator is the quote or the decimal mark";
+  if (d.dec != '.' && d.dec != ',') return "decimal mark";
+  if (d.quote != 0 && d.quote == d.dec) return "the quote is the decimal mark";
+  return nullptr;
+}
+
 struct Query {
+  Dialect dialect;
   std::vector<std::string> keys;  // column names, kFileKey allowed
   std::vector<ValueSpec> values;
   std::vector<FilterNode> filter;  // empty: every row; else the root is the last node
@@ -70,6 +121,7 @@ struct Query {
 // or null. Nodes refer only to earlier nodes, so the filter has no cycle.
 inline const char* query_problem(const Query& q) {
   if (q.keys.empty()) return "no key";
+  if (const char* why = dialect_problem(q.dialect)) return why;
   if (q.key_col.size() != q.keys.size() || q.value_col.size() != q.values.size()) return "columns not indexed";
   for (std::size_t i = 0; i < q.filter.size(); ++i) {
     const FilterNode& n = q.filter[i];
@@ -106,9 +158,6 @@ inline Query sum_query(const std::string& key, const std::string& value) {
   q.index_columns();
   return q;
 }
-
-// Text that means a missing value.
-inline bool missing_text(std::string_view v) { return v.empty() || (v.size() == 2 && v[0] == 'N' && v[1] == 'A'); }
 
 inline int decimal_digits(u128 m) {
   int d = 0;
@@ -188,25 +237,25 @@ enum class Truth : uint8_t { no = 0, yes = 1, na = 2, fail = 3 };
 // its number (`bool number(uint32_t col, std::string_view, const Decimal*&)`,
 // null for a missing value, false if not a number).
 template <class Row>
-Truth eval_filter(const std::vector<FilterNode>& nodes, int32_t i, Row& row) {
+Truth eval_filter(const std::vector<FilterNode>& nodes, int32_t i, Row& row, const NaSet& na = NaSet()) {
   const FilterNode& n = nodes[static_cast<std::size_t>(i)];
   switch (n.op) {
     case FilterOp::and_op: {
-      const Truth x = eval_filter(nodes, n.a, row);
+      const Truth x = eval_filter(nodes, n.a, row, na);
       if (x == Truth::no || x == Truth::fail) return x;
-      const Truth y = eval_filter(nodes, n.b, row);
+      const Truth y = eval_filter(nodes, n.b, row, na);
       if (y == Truth::no || y == Truth::fail) return y;
       return x == Truth::na || y == Truth::na ? Truth::na : Truth::yes;
     }
     case FilterOp::or_op: {
-      const Truth x = eval_filter(nodes, n.a, row);
+      const Truth x = eval_filter(nodes, n.a, row, na);
       if (x == Truth::yes || x == Truth::fail) return x;
-      const Truth y = eval_filter(nodes, n.b, row);
+      const Truth y = eval_filter(nodes, n.b, row, na);
       if (y == Truth::yes || y == Truth::fail) return y;
       return x == Truth::na || y == Truth::na ? Truth::na : Truth::no;
     }
     case FilterOp::not_op: {
-      const Truth x = eval_filter(nodes, n.a, row);
+      const Truth x = eval_filter(nodes, n.a, row, na);
       return x == Truth::yes ? Truth::no : x == Truth::no ? Truth::yes : x;
     }
     default:
@@ -214,9 +263,11 @@ Truth eval_filter(const std::vector<FilterNode>& nodes, int32_t i, Row& row) {
   }
   std::string_view v;
   if (!row.text(n.col, v)) return Truth::fail;
-  if (n.op == FilterOp::is_na) return missing_text(v) ? Truth::yes : Truth::no;
-  // As in R: NA %in% s is FALSE, a comparison with NA is NA.
-  if (missing_text(v)) return n.op == FilterOp::in_num || n.op == FilterOp::in_str ? Truth::no : Truth::na;
+  if (n.op == FilterOp::is_na) return na.number(v) ? Truth::yes : Truth::no;
+  // As in R: NA %in% s is FALSE, a comparison with NA is NA. Text compares
+  // with text: "" is missing only if listed.
+  const bool text_op = n.op == FilterOp::cmp_str || n.op == FilterOp::in_str;
+  if (text_op ? na.text(v) : na.number(v)) return n.op == FilterOp::in_num || n.op == FilterOp::in_str ? Truth::no : Truth::na;
   switch (n.op) {
     case FilterOp::cmp_str: return cmp_holds(n.cmp, compare_bytes(v, n.strs[0])) ? Truth::yes : Truth::no;
     case FilterOp::in_str:

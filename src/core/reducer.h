@@ -4,6 +4,7 @@
 // that re-runs what it asks for until the run settles.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -96,6 +97,20 @@ class PartitionedTotal {
   std::vector<std::mutex> locks_;
 };
 
+// Rows left out of one file (bad_rows = "skip"): how many, and where the
+// first few start.
+struct BadRows {
+  uint64_t count = 0;
+  std::vector<uint64_t> offsets;  // sorted, at most kBadRowSamples
+
+  void add(uint64_t n, const std::vector<uint64_t>& at) {
+    count += n;
+    offsets.insert(offsets.end(), at.begin(), at.end());
+    std::sort(offsets.begin(), offsets.end());
+    if (offsets.size() > kBadRowSamples) offsets.resize(kBadRowSamples);
+  }
+};
+
 // Takes task results in any order from any thread. Per file it walks the
 // tasks in order with the true quote state, merges the results whose
 // hypothesis held, asks for re-scans of the others, and keeps the first error.
@@ -107,6 +122,7 @@ class ChainReducer {
     const std::size_t nf = plan.files.size();
     next_.assign(nf, 0);
     end_.assign(nf, 0);
+    bad_.assign(nf, BadRows());
     state_.assign(nf, false);
     std::vector<bool> seen(nf, false);
     for (std::size_t t = 0; t < plan.tasks.size(); ++t) {
@@ -152,6 +168,8 @@ class ChainReducer {
   }
 
   bool has_error() const { return error_task_ != kNoTask; }
+  // Per file, the rows left out (read once the run is over).
+  const std::vector<BadRows>& bad_rows() const { return bad_; }
   const CoreError& error() const { return error_; }
   const PartitionedTotal& totals() const { return total_; }
   PartitionedTotal& totals() { return total_; }
@@ -179,6 +197,7 @@ class ChainReducer {
       }
       return;
     }
+    if (r.bad_rows) bad_[plan_.tasks[t].file].add(r.bad_rows, r.bad_offsets);
     ready.push_back(std::move(r.partial));
   }
 
@@ -210,6 +229,7 @@ class ChainReducer {
   std::vector<std::size_t> next_, end_;
   std::vector<bool> state_;
   std::map<std::size_t, ChunkResult> pending_;
+  std::vector<BadRows> bad_;
   WorkList reruns_;
   PartitionedTotal total_;
   CoreError error_;

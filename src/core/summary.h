@@ -241,6 +241,8 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
 
   Summary out;
   out.nvalues = nv;
+  const NaSet& na = q.dialect.na;
+  const char dec = q.dialect.dec;
   std::vector<KeyColumn> typed(nk);
   std::vector<std::vector<uint32_t>> ranks(nk);
   for (std::size_t k = 0; k < nk; ++k) {
@@ -248,14 +250,20 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
     KeyType t = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
     if (q.key_col[k] < 0) t = KeyType::text;
     col.missing.assign(ng, 0);
-    for (std::size_t i = 0; i < ng && t != KeyType::text; ++i) t = wider(t, classify_key(field[i * nk + k]));
+    for (std::size_t i = 0; i < ng && t != KeyType::text; ++i) {
+      t = wider(t, classify_key(field[i * nk + k], nullptr, nullptr, na, dec));
+    }
     if (t == KeyType::none) t = KeyType::text;
     col.type = t;
-    for (std::size_t i = 0; i < ng; ++i) col.missing[i] = q.key_col[k] >= 0 && missing_text(field[i * nk + k]);
+    // A number column's empty texts are missing; a text column's only if listed.
+    for (std::size_t i = 0; i < ng; ++i) {
+      const std::string_view f = field[i * nk + k];
+      col.missing[i] = q.key_col[k] >= 0 && (t == KeyType::text ? na.text(f) : na.number(f));
+    }
     if (t == KeyType::integer) {
       col.ints.assign(ng, 0);
       for (std::size_t i = 0; i < ng; ++i) {
-        if (!col.missing[i]) classify_key(field[i * nk + k], &col.ints[i], nullptr);
+        if (!col.missing[i]) classify_key(field[i * nk + k], &col.ints[i], nullptr, na, dec);
       }
       ranks[k] = number_ranks(col.ints, col.missing, threads);
     } else if (t == KeyType::real) {
@@ -263,7 +271,7 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
       for (std::size_t i = 0; i < ng; ++i) {
         if (col.missing[i]) continue;
         int32_t as_int = 0;
-        if (classify_key(field[i * nk + k], &as_int, &col.reals[i]) == KeyType::integer) col.reals[i] = as_int;
+        if (classify_key(field[i * nk + k], &as_int, &col.reals[i], na, dec) == KeyType::integer) col.reals[i] = as_int;
       }
       ranks[k] = number_ranks(col.reals, col.missing, threads);
     } else {

@@ -27,10 +27,11 @@ inline bool add_record(const FilePlan& fp, const std::vector<std::string>& field
     out.error.message = std::move(msg);
     return false;
   };
-  if (fields.size() == 1 && (fields[0].empty() || fields[0] == "\r")) return true;  // blank line
+  const bool lf = fp.eol == '\n';  // else lines end in a bare CR
+  if (fields.size() == 1 && (fields[0].empty() || (lf && fields[0] == "\r"))) return true;  // blank line
   if (fields.size() != fp.ncols) return fail("field count", 0);
   auto unq = [&](std::string f, uint32_t col, std::string& out_field) {
-    if (col + 1 == fp.ncols && !f.empty() && f.back() == '\r') f.pop_back();
+    if (lf && col + 1 == fp.ncols && !f.empty() && f.back() == '\r') f.pop_back();
     std::string tmp;
     bool copied = false;
     if (!unquote_field(f.data(), f.size(), tmp, copied)) return false;
@@ -51,6 +52,12 @@ inline bool add_record(const FilePlan& fp, const std::vector<std::string>& field
   bool created = false;
   Group g = out.result.group(out.result.find_or_insert(key, &created));
   if (created && key.find('\0') != std::string::npos) return fail("nul", key_col + 1);
+  // The other line end in a key not quoted: the file mixes line ends.
+  std::string raw_key = fields[key_col];
+  if (lf && key_col + 1 == fp.ncols && !raw_key.empty() && raw_key.back() == '\r') raw_key.pop_back();
+  if (created && (raw_key.empty() || raw_key[0] != '"') && raw_key.find(lf ? '\r' : '\n') != std::string::npos) {
+    return fail("line end", key_col + 1);
+  }
   if (!unq(fields[val_col], val_col, val)) return fail("stray quote", val_col + 1);
   Decimal d;
   const ParseStatus st = parse_decimal(val.data(), val.data() + val.size(), d);
@@ -75,7 +82,7 @@ inline Outcome parse(const FilePlan& fp, const std::string& bytes) {
     if (c == '"') in_quotes = !in_quotes;
     if (!in_quotes && c == ',') {
       fields.emplace_back();
-    } else if (!in_quotes && c == '\n') {
+    } else if (!in_quotes && c == fp.eol) {
       if (!add_record(fp, fields, rec_start, out)) return out;
       fields.assign(1, std::string());
       rec_start = i + 1;
