@@ -66,7 +66,7 @@ clean:
 # for Windows. Installs its cross compilers first (slow; not part of `make test`).
 .PHONY: cross-test
 cross-test:
-	@sh tools/cross-test.sh
+	@CORE_TESTS="$(CORE_TESTS)" sh tools/cross-test.sh
 
 # Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
 .PHONY: sanitize tsan valgrind fuzz faults

@@ -28,7 +28,8 @@ sh tools/install-deps.sh cross >/dev/null || { echo "cross-test: tools/install-d
 JOBS=${JOBS:-2}
 BUILD=tools/build/cross
 mkdir -p "$BUILD/windows" "$BUILD/aarch64" "$BUILD/macos" "$BUILD/glue"
-TESTS="core-tests core-shrink-test core-counts-test demos-tests sim-tests summary-tests block-masks-test"
+# The Makefile's CORE_TESTS (make cross-test passes it), and formats-missing-test.
+TESTS=${CORE_TESTS:-core-tests core-shrink-test core-counts-test demos-tests sim-tests summary-tests block-masks-test}
 WARN="-Wall -Wextra"
 COMMON="-std=c++17 -O2 $WARN -pthread -Isrc -Itools -Itools/cross/tbb"
 WIN_CXX=x86_64-w64-mingw32-g++-posix
