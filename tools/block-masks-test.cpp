@@ -1,6 +1,6 @@
 // The portable block masks (src/core/block_masks_portable.h) against the byte
 // loop: random blocks at every alignment, with the quote, separator and
-// newline among bytes one bit away from them (where a word-at-a-time compare
+// line end (\n or \r) among bytes one bit away from them (where a word-at-a-time compare
 // would go wrong), for many quote and separator characters, high bytes too.
 // Run by `make core-test` (the SWAR path on x86) and, built for aarch64, by
 // `make cross-test` (NEON and SWAR under qemu). `--bench` prints timings,
@@ -29,26 +29,29 @@ static void test_random() {
                            {'\x7f', '\x80'}, {'\xff', '\x01'}, {'\xa7', '\xfe'}, {'\n', ','}, {',', ','}};
   std::vector<char> buf(64 + 64);
   int wrong = 0, blocks = 0;
-  for (const auto& qs : pairs) {
-    const char q = qs[0], s = qs[1];
-    // Bytes equal to, or one bit away from, the three we look for, and a few
-    // that break naive zero-byte tricks.
-    std::vector<char> alphabet = {q, s, '\n', '\0', '\x7f', '\x80', '\xff', 'A', '1'};
-    for (int bit = 0; bit < 8; ++bit) {
-      for (char c : {q, s, '\n'}) alphabet.push_back(static_cast<char>(c ^ (1 << bit)));
-    }
-    for (int it = 0; it < 4000; ++it) {
-      for (char& c : buf) c = alphabet[rng() % alphabet.size()];
-      const char* p = buf.data() + rng() % 64;
-      const BlockMasksN want = block_masks_bytes(p, q, s);
-      ++blocks;
-      bool ok = same(block_masks_swar(p, q, s), want) && same(block_masks_portable(p, q, s), want);
+  for (const char e : {'\n', '\r'}) {
+    for (const auto& qs : pairs) {
+      const char q = qs[0], s = qs[1];
+      // Bytes equal to, or one bit away from, the three we look for, and a
+      // few that break naive zero-byte tricks.
+      std::vector<char> alphabet = {q, s, e, '\0', '\x7f', '\x80', '\xff', 'A', '1'};
+      for (int bit = 0; bit < 8; ++bit) {
+        for (char c : {q, s, e}) alphabet.push_back(static_cast<char>(c ^ (1 << bit)));
+      }
+      for (int it = 0; it < 2000; ++it) {
+        for (char& c : buf) c = alphabet[rng() % alphabet.size()];
+        const char* p = buf.data() + rng() % 64;
+        const BlockMasksN want = block_masks_bytes(p, q, s, e);
+        ++blocks;
+        bool ok = same(block_masks_swar(p, q, s, e), want) && same(block_masks_portable(p, q, s, e), want);
 #if PARAIRLINE_HAVE_NEON_MASKS
-      ok = ok && same(block_masks_neon(p, q, s), want);
+        ok = ok && same(block_masks_neon(p, q, s, e), want);
 #endif
-      if (!ok && ++wrong <= 3) {
-        std::fprintf(stderr, "masks differ for quote 0x%02x sep 0x%02x\n", static_cast<unsigned char>(q),
-                     static_cast<unsigned char>(s));
+        if (e == '\n') ok = ok && same(block_masks_portable(p, q, s), want);  // the default line end
+        if (!ok && ++wrong <= 3) {
+          std::fprintf(stderr, "masks differ for quote 0x%02x sep 0x%02x eol 0x%02x\n", static_cast<unsigned char>(q),
+                       static_cast<unsigned char>(s), static_cast<unsigned char>(e));
+        }
       }
     }
   }
@@ -79,7 +82,7 @@ static double mb_per_s(const std::vector<char>& data, F&& masks) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int rep = 0; rep < 20; ++rep) {
     for (std::size_t off = 0; off + 64 <= data.size(); off += 64) {
-      const BlockMasksN m = masks(data.data() + off, '"', ',');
+      const BlockMasksN m = masks(data.data() + off, '"', ',', '\n');
       sink += m.quote ^ (m.sep << 1) ^ (m.newline << 2);
     }
   }

@@ -1,8 +1,9 @@
 // The scanner's 64-byte masks where x86's SSE2 is not there: NEON on ARM64
 // (part of every ARMv8-A core, so chosen at compile time), and elsewhere a
 // portable word-at-a-time (SWAR) version, 8 bytes per 64-bit word. Bit i of
-// each mask is set when p[i] is the quote character, the separator or a
-// newline. Reads exactly p[0, 64), any alignment. R-free, no OS dependence.
+// each mask is set when p[i] is the quote character, the separator or the
+// line end byte (`eol`: '\n', or '\r' for a file of bare CRs). Reads exactly
+// p[0, 64), any alignment. R-free, no OS dependence.
 #pragma once
 
 #include <cstdint>
@@ -24,13 +25,13 @@ struct BlockMasksN {
 namespace portable_masks {
 
 // The reference: one byte at a time.
-inline BlockMasksN block_masks_bytes(const char* p, char quote, char sep) {
+inline BlockMasksN block_masks_bytes(const char* p, char quote, char sep, char eol = '\n') {
   BlockMasksN m{0, 0, 0};
   for (int i = 0; i < 64; ++i) {
     const uint64_t bit = uint64_t{1} << i;
     m.quote |= p[i] == quote ? bit : 0;
     m.sep |= p[i] == sep ? bit : 0;
-    m.newline |= p[i] == '\n' ? bit : 0;
+    m.newline |= p[i] == eol ? bit : 0;
   }
   return m;
 }
@@ -56,11 +57,11 @@ inline uint64_t swar_eq8(uint64_t w, uint64_t c8) {
   return ((zero_high >> 7) * 0x0102040810204080ull) >> 56;
 }
 
-inline BlockMasksN block_masks_swar(const char* p, char quote, char sep) {
+inline BlockMasksN block_masks_swar(const char* p, char quote, char sep, char eol = '\n') {
   constexpr uint64_t ones = 0x0101010101010101ull;
   const uint64_t q8 = ones * static_cast<unsigned char>(quote);
   const uint64_t s8 = ones * static_cast<unsigned char>(sep);
-  const uint64_t n8 = ones * static_cast<unsigned char>('\n');
+  const uint64_t n8 = ones * static_cast<unsigned char>(eol);
   BlockMasksN m{0, 0, 0};
   for (int k = 0; k < 8; ++k) {
     const uint64_t w = load_le64(p + 8 * k);
@@ -85,12 +86,12 @@ inline uint64_t neon_movemask64(uint8x16_t c0, uint8x16_t c1, uint8x16_t c2, uin
   return vgetq_lane_u64(vreinterpretq_u64_u8(a), 0);
 }
 
-inline BlockMasksN block_masks_neon(const char* p, char quote, char sep) {
+inline BlockMasksN block_masks_neon(const char* p, char quote, char sep, char eol = '\n') {
   const uint8_t* u = reinterpret_cast<const uint8_t*>(p);
   const uint8x16_t v0 = vld1q_u8(u), v1 = vld1q_u8(u + 16), v2 = vld1q_u8(u + 32), v3 = vld1q_u8(u + 48);
   const uint8x16_t q = vdupq_n_u8(static_cast<uint8_t>(quote));
   const uint8x16_t s = vdupq_n_u8(static_cast<uint8_t>(sep));
-  const uint8x16_t n = vdupq_n_u8(static_cast<uint8_t>('\n'));
+  const uint8x16_t n = vdupq_n_u8(static_cast<uint8_t>(eol));
   BlockMasksN m;
   m.quote = neon_movemask64(vceqq_u8(v0, q), vceqq_u8(v1, q), vceqq_u8(v2, q), vceqq_u8(v3, q));
   m.sep = neon_movemask64(vceqq_u8(v0, s), vceqq_u8(v1, s), vceqq_u8(v2, s), vceqq_u8(v3, s));
@@ -103,11 +104,11 @@ inline BlockMasksN block_masks_neon(const char* p, char quote, char sep) {
 }  // namespace portable_masks
 
 // NEON on ARM64, word-at-a-time elsewhere.
-inline BlockMasksN block_masks_portable(const char* p, char quote, char sep) {
+inline BlockMasksN block_masks_portable(const char* p, char quote, char sep, char eol = '\n') {
 #if PARAIRLINE_HAVE_NEON_MASKS
-  return portable_masks::block_masks_neon(p, quote, sep);
+  return portable_masks::block_masks_neon(p, quote, sep, eol);
 #else
-  return portable_masks::block_masks_swar(p, quote, sep);
+  return portable_masks::block_masks_swar(p, quote, sep, eol);
 #endif
 }
 
