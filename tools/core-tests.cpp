@@ -520,7 +520,10 @@ static void test_first_failure() {
       threw = true;
     }
     CHECK(threw, "the exception reaches the caller on " + std::to_string(threads) + " threads");
-    CHECK(done < 1000, "the others stop taking tasks: " + std::to_string(done.load()) + " done");
+    // Until the throw has been caught the others go on; under emulation
+    // (qemu in make cross-test) unwinding takes long enough for thousands of
+    // these empty tasks. Not stopping at all would do all 99,999.
+    CHECK(done < 50000, "the others stop taking tasks: " + std::to_string(done.load()) + " done");
   }
 }
 
