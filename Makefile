@@ -41,8 +41,9 @@ bench: install
 
 # The R-free parts on their own, without R: the engine's unit tests, files
 # that change between planning and reading, row counts past 2^31; the demos
-# and the simulator; the summaries (typed keys, filter, whole-file reference).
-CORE_TESTS := core-tests core-shrink-test core-counts-test demos-tests sim-tests summary-tests
+# and the simulator; the summaries (typed keys, filter, whole-file reference);
+# the portable (non-x86) block masks of the scanner.
+CORE_TESTS := core-tests core-shrink-test core-counts-test demos-tests sim-tests summary-tests block-masks-test
 # The decompression libraries configure finds (bzip2, xz, zstd, zip).
 COMPRESS_FLAGS = $(patsubst LIBS=%,%,$(patsubst CPPFLAGS=%,%,$(shell PARAIRLINE_PRINT_FLAGS=1 CXX="$(CXX)" sh configure 2>/dev/null)))
 CORE_CPPFLAGS = -Isrc -Itools $(filter -D% -I%,$(COMPRESS_FLAGS))
@@ -58,7 +59,14 @@ core-test:
 	@printf 'formats-missing-test: '; $(BUILD)/formats-missing-test
 
 clean:
-	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars
+	rm -rf $(CHECK_DIR) $(BUILD) $(PKG)_*.tar.gz src/*.o src/*.so src/Makevars src/Makevars.win
+
+# The same tests built for Windows (mingw-w64, run under wine) and aarch64
+# (run under qemu), and with clang + libc++ as on macOS; the R glue compiled
+# for Windows. Installs its cross compilers first (slow; not part of `make test`).
+.PHONY: cross-test
+cross-test:
+	@CORE_TESTS="$(CORE_TESTS)" sh tools/cross-test.sh
 
 # Reliability: sanitizers, valgrind and fuzzing (slow; not part of `make test`).
 .PHONY: sanitize tsan valgrind fuzz faults

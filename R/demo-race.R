@@ -13,8 +13,9 @@
 #'   behaviour. How many updates are lost varies from run to run; on a single
 #'   core, or when the workers happen not to overlap, it can be none.
 #' * `"atomic"`: one indivisible `fetch_add` on a lock-free atomic integer.
-#' * `"mutex"`: a lock around an ordinary increment; for processes a
-#'   process-shared `pthread` mutex in the shared memory (Python's `Lock`).
+#' * `"mutex"`: a lock around an ordinary increment; for processes a lock
+#'   word in the shared memory taken with an atomic compare-and-swap (Python's
+#'   `Lock`), which a worker can take over from one that died holding it.
 #'
 #' With `via = "processes"` the counter lives in an anonymous shared memory
 #' mapping (Python's `multiprocessing.Value`) and the workers are forked; every

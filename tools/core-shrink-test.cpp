@@ -2,9 +2,6 @@
 // the timing can be made exact: plan, change the file, then scan. A file may
 // give the answer for the planned snapshot or an io error naming it; it must
 // never give a silently shorter or torn sum. Run by `make core-test` (and `make test`).
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>

@@ -2,10 +2,13 @@
 // loop they share with the engine, built and run without R by
 // `make core-test`. They assert what is always true: an atomic or locked
 // counter equals n, a racy one is at most n; never that a race happened.
+// Where there is no fork() (Windows, in `make cross-test`) the process demos
+// must say so instead.
 #include <stdlib.h>
 
 #include <atomic>
 #include <cmath>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,9 +54,19 @@ static void test_background() {
   CHECK(o.tick_error && !o.error && !o.interrupted, "an exception from tick() is kept apart");
 }
 
+// A process demo where there is no fork(): a "system" error saying so.
+static bool refused(const DemoStatus& s) {
+  return !s.ok() && !s.interrupted && s.error_kind == "system" && s.errors.size() == 1 &&
+         s.errors[0] == no_fork_message;
+}
+
 static void test_race() {
   for (bool processes : {false, true}) {
     const std::string via = processes ? " on processes" : " on threads";
+    if (processes && !fork_available) {
+      CHECK(refused(race_counter(2, 10, RaceMethod::mutex, true, always).status), "processes are refused" + via);
+      continue;
+    }
     for (RaceMethod m : {RaceMethod::atomic, RaceMethod::mutex}) {
       const RaceResult r = race_counter(2, 100000, m, processes, always);
       CHECK(r.status.ok() && r.expected == 200000 && r.observed == 200000, "a safe counter loses nothing" + via);
@@ -72,14 +85,20 @@ static void test_summer() {
   for (int i = 0; i < 4; ++i) four.add(n * (n - 1) / 2);
   for (SummerVia via : {SummerVia::serial, SummerVia::threads, SummerVia::processes}) {
     const SummerResult r = summer(n, 4, via, 2, always);
+    if (via == SummerVia::processes && !fork_available) {
+      CHECK(refused(r.status), "summer refuses processes");
+      continue;
+    }
     CHECK(r.status.ok() && r.total.to_string() == four.to_string(), "summer's total is exact");
   }
   Uint128 big;
   big.add(~std::uint64_t{0});
   big.add(1);
   CHECK(big.to_string() == "18446744073709551616", "the 128-bit total prints 2^64");
-  const SummerResult stopped = summer(std::uint64_t{1} << 40, 2, SummerVia::processes, 2, never);
-  CHECK(stopped.status.interrupted, "Ctrl-C stops the processes");
+  if (fork_available) {
+    const SummerResult stopped = summer(std::uint64_t{1} << 40, 2, SummerVia::processes, 2, never);
+    CHECK(stopped.status.interrupted, "Ctrl-C stops the processes");
+  }
 }
 
 static void test_auc() {
@@ -92,8 +111,14 @@ static void test_auc() {
 static void test_negate() {
   std::vector<double> x = {1, -2, 0, 3.5, 7};
   const DemoStatus s = negate_shared(x.data(), x.size(), 2, always);
+  if (!fork_available) {
+    CHECK(refused(s) && x[0] == 1, "negate_shared refuses processes and leaves x alone");
+    return;
+  }
   CHECK(s.ok() && x == std::vector<double>({-1, 2, -0.0, -3.5, -7}) && std::signbit(x[2]), "negate_shared negates");
 }
+
+#ifndef _WIN32
 
 static void test_dead_worker() {
   for (const char* how : {"1", "2:exit"}) {
@@ -107,12 +132,68 @@ static void test_dead_worker() {
   ::unsetenv("PARAIRLINE_TEST_CRASH_WORKER");
 }
 
+// How children leave: the exit status a body returns is what the pool
+// reports (through exit_group, or through SIGKILL and the exit slot where
+// there is none: build with -DPARAIRLINE_CHILD_EXIT_BY_SIGNAL=1).
+static void test_child_exit() {
+  {
+    ProcessPool pool(2, [](int, int fd) { return write_all(fd, "x", 1) ? 0 : 2; });
+    std::vector<std::string> out;
+    const CollectEnd end = pool.collect(out, always, 20);
+    const std::vector<WorkerExit> exits = pool.exits();
+    CHECK(end == CollectEnd::done && exits.size() == 2 && exits[0].ok && exits[1].ok && exits[0].exit_code == 0 &&
+              exits[0].signal == 0 && out[0] == "x" && out[1] == "x",
+          "children that return 0 exit normally");
+  }
+  {
+    ProcessPool pool(2, [](int w, int) { return w == 1 ? 7 : 0; });
+    std::vector<std::string> out;
+    const CollectEnd end = pool.collect(out, always, 20);
+    const std::vector<std::string> faults = pool.faults();
+    bool seven = false;
+    for (const WorkerExit& e : pool.exits()) seven = seven || (e.worker == 1 && e.exit_code == 7 && e.signal == 0);
+    CHECK(end == CollectEnd::fault && seven && faults.size() == 1 &&
+              faults[0].find("exited with status 7") != std::string::npos,
+          "a child's exit status is reported: " + (faults.empty() ? std::string("no fault") : faults[0]));
+  }
+}
+
+// A worker that dies holding the processes' lock does not hang the others:
+// once it is gone, the next one takes the lock over.
+static void test_process_lock() {
+  SharedMapping mapping(sizeof(std::atomic<std::int64_t>));
+  auto* word = new (mapping.data()) std::atomic<std::int64_t>(0);
+  {
+    ProcessPool pool(1, [word](int, int) -> int {
+      ProcessLock(*word).lock();
+      kill_self();
+    });
+    std::vector<std::string> out;
+    pool.collect(out, always, 20);  // reaps it
+  }
+  const std::int64_t holder = word->load();
+  CHECK(holder != 0 && holder != current_pid(), "the child died holding the lock");
+  ProcessLock lock(*word);
+  lock.lock();
+  CHECK(word->load() == current_pid(), "the lock of a dead holder is taken over");
+  lock.unlock();
+  CHECK(word->load() == 0, "and released");
+}
+
+#endif  // _WIN32
+
 int main() {
   test_background();
   test_race();
   test_summer();
   test_auc();
   test_negate();
+#ifndef _WIN32
   test_dead_worker();
+  test_child_exit();
+  test_process_lock();
+#else
+  std::printf("skipping the dead-worker, child-exit and process-lock checks (9): no fork() on Windows\n");
+#endif
   return report();
 }

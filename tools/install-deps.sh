@@ -4,18 +4,24 @@
 # what CI uses), else CRAN through install.packages().
 set -eu
 
-# `install-deps.sh cluster` and `install-deps.sh mpi`: what `make slurm-test`
-# and `make mpi-demo` need on top of the rest, never installed by `make test`.
+# `install-deps.sh cluster`, `install-deps.sh mpi` and `install-deps.sh cross`:
+# what `make slurm-test`, `make mpi-demo` and `make cross-test` need on top of
+# the rest, never installed by `make test`.
 # cluster: munge and Slurm's daemons and client, future.batchtools (Debian),
 #   and future.mirai from CRAN into a library of its own, PARAIRLINE_MIRAI_LIB
 #   (it needs a newer future than Debian's, which must not shadow the
 #   system's for everything else).
 # mpi: Open MPI and Rmpi (Debian).
 # site: pkgdown for `make site` (Debian's r-cran-pkgdown, else CRAN).
+# cross: the mingw-w64 cross compiler (posix threads, for std::thread) with
+#   Debian's mingw zlib, wine to run its programs, the aarch64 cross compiler
+#   with arm64 builds of zlib, bzip2, xz and zstd (Debian multiarch: the arm64
+#   architecture is added to dpkg), qemu-user to run them, and libc++ for a
+#   clang + libc++ build like macOS's.
 EXTRA=${1:-}
 case "$EXTRA" in
-  ""|cluster|mpi|site) ;;
-  *) echo "usage: install-deps.sh [cluster|mpi|site]" >&2; exit 2 ;;
+  ""|cluster|mpi|site|cross) ;;
+  *) echo "usage: install-deps.sh [cluster|mpi|site|cross]" >&2; exit 2 ;;
 esac
 PARAIRLINE_MIRAI_LIB=${PARAIRLINE_MIRAI_LIB:-/usr/local/lib/R/parairline-mirai}
 
@@ -28,15 +34,23 @@ install_extras() {
     mpi)
       extra_debs="openmpi-bin libopenmpi-dev r-cran-rmpi"
       extra_cmds="mpirun" ;;
+    cross)
+      extra_debs="g++-mingw-w64-x86-64-posix libz-mingw-w64-dev wine wine64 g++-aarch64-linux-gnu qemu-user
+        zlib1g-dev:arm64 libbz2-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64 libc++-14-dev libc++abi-14-dev"
+      extra_cmds="x86_64-w64-mingw32-g++-posix wine aarch64-linux-gnu-g++ qemu-aarch64 clang++-14" ;;
     *) return 0 ;;
   esac
   need=""
   for c in $extra_cmds; do command -v "$c" >/dev/null 2>&1 || need=yes; done
   for p in $extra_debs; do
-    case "$p" in r-cran-*) dpkg -s "$p" >/dev/null 2>&1 || need=yes ;; esac
+    case "$EXTRA:$p" in *:r-cran-*|cross:*) dpkg -s "$p" >/dev/null 2>&1 || need=yes ;; esac
   done
   if [ -n "$need" ]; then
     on_debian_as_root || { echo "install-deps: please install: $extra_debs"; exit 1; }
+    if [ "$EXTRA" = cross ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      echo "install-deps: dpkg --add-architecture arm64 (for the arm64 libraries)"
+      dpkg --add-architecture arm64
+    fi
     echo "install-deps: apt-get install $extra_debs"
     # Installing a daemon's package starts its service on a system that runs
     # services; ours are started by the test with their own configuration.

@@ -1,11 +1,7 @@
-// Byte sources for the scanner: a byte range of a plain file read with
-// pread() into a reusable buffer, or a compressed stream (decompress.h).
-// Also: how a file is read (FilePlan), its header, line numbers.
+// Byte sources for the scanner: a byte range of a plain file read by
+// position (platform.h) into a reusable buffer, or a compressed stream
+// (decompress.h). Also: how a file is read (FilePlan), its header, line numbers.
 #pragma once
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +15,7 @@
 
 #include "decompress.h"
 #include "error.h"
+#include "platform.h"
 #include "query.h"
 
 namespace parairline {
@@ -27,38 +24,24 @@ class FileSource : public ByteSource {
  public:
   // Reads [begin, end) of `path`; `end` is the size the plan saw. A file that
   // has shrunk since is an error, never a silently shorter sum.
-  FileSource(const std::string& path, uint64_t begin, uint64_t end) : pos_(begin), end_(end) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw IoFailure("Cannot open the file: " + errno_text(errno) + ".");
-  }
-  ~FileSource() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
+  FileSource(const std::string& path, uint64_t begin, uint64_t end) : file_(path), pos_(begin), end_(end) {}
 
   std::size_t read(char* dst, std::size_t n) override {
     n = static_cast<std::size_t>(std::min<uint64_t>(n, end_ - pos_));
     if (n == 0) return 0;
-    for (;;) {
-      const ssize_t r = ::pread(fd_, dst, n, static_cast<off_t>(pos_));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw IoFailure("Cannot read the file: " + errno_text(errno) + ".");
-      if (r == 0) {
-        throw IoFailure("The file is shorter than when reading started; it changed while being read.");
-      }
-      pos_ += static_cast<uint64_t>(r);
-      return static_cast<std::size_t>(r);
-    }
+    const std::size_t r = file_.read_at(dst, n, pos_);
+    if (r == 0) throw IoFailure("The file is shorter than when reading started; it changed while being read.");
+    pos_ += r;
+    return r;
   }
   uint64_t disk_position() const override { return pos_; }
   bool grew() const override {
-    struct stat st;
-    return ::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) > end_;
+    uint64_t size = 0;
+    return file_.size(size) && size > end_;
   }
 
  private:
-  int fd_ = -1;
+  platform::InputFile file_;
   uint64_t pos_;
   uint64_t end_;
 };

@@ -4,11 +4,15 @@
 // with no temporary file and bounded memory. Concatenated streams (pigz,
 // pbzip2, zstd -T, cat a.gz b.gz) are read whole. A library missing at build
 // time (configure) only disables its format. Also PrefetchSource: a thread
-// that decompresses ahead, so decompression overlaps the scan.
+// that decompresses ahead, so decompression overlaps the scan. Files are
+// opened through platform.h and handed to zlib and libarchive as descriptors,
+// so names are UTF-8 on every system.
 #pragma once
 
-#include <fcntl.h>
-#include <unistd.h>
+// First: on Windows it brings <windows.h> in with NOMINMAX set, before
+// bzlib.h would bring it in without (and so define min() and max() macros).
+#include "platform.h"
+
 #include <zlib.h>
 
 #ifdef PARAIRLINE_HAVE_BZIP2
@@ -58,13 +62,20 @@ inline const char* format_name(Format f) {
 
 // By the first bytes, never by the name.
 inline Format detect_format(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Format::plain;
   unsigned char m[6] = {0, 0, 0, 0, 0, 0};
-  const ssize_t r = ::pread(fd, m, sizeof m, 0);
-  ::close(fd);
+  std::size_t r = 0;
+  try {
+    platform::InputFile f(path);
+    while (r < sizeof m) {
+      const std::size_t got = f.read_at(reinterpret_cast<char*>(m) + r, sizeof m - r, r);
+      if (got == 0) break;
+      r += got;
+    }
+  } catch (const IoFailure&) {
+    return Format::plain;  // opening it again for the data gives the error
+  }
   const auto has = [&](std::initializer_list<unsigned char> magic) {
-    return r >= static_cast<ssize_t>(magic.size()) && std::equal(magic.begin(), magic.end(), m);
+    return r >= magic.size() && std::equal(magic.begin(), magic.end(), m);
   };
   if (has({0x1f, 0x8b})) return Format::gzip;
   if (has({'B', 'Z', 'h'})) return Format::bzip2;
@@ -150,40 +161,33 @@ class StreamDecoder : public ByteSource {
 // The compressed bytes of a file, read in blocks, for the stream decoders.
 class CompressedInput {
  public:
-  explicit CompressedInput(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw IoFailure("Cannot open the file: " + errno_text(errno) + ".");
-    buf_.resize(256 * 1024);
-  }
-  ~CompressedInput() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  CompressedInput(const CompressedInput&) = delete;
-  CompressedInput& operator=(const CompressedInput&) = delete;
+  explicit CompressedInput(const std::string& path) : file_(path) { buf_.resize(256 * 1024); }
 
   // The next block (empty at the end of the file).
   std::pair<const char*, std::size_t> next() {
-    for (;;) {
-      const ssize_t r = ::read(fd_, buf_.data(), buf_.size());
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw IoFailure("Cannot read the file: " + errno_text(errno) + ".");
-      consumed_ += static_cast<uint64_t>(r);
-      return {buf_.data(), static_cast<std::size_t>(r)};
-    }
+    const std::size_t r = file_.read_at(buf_.data(), buf_.size(), consumed_);
+    consumed_ += r;
+    return {buf_.data(), r};
   }
   uint64_t consumed() const { return consumed_; }
 
  private:
-  int fd_ = -1;
+  platform::InputFile file_;
   std::vector<char> buf_;
   uint64_t consumed_ = 0;
 };
 
 class GzSource : public ByteSource {
  public:
-  explicit GzSource(const std::string& path) : path_(path) {
-    gz_ = gzopen(path.c_str(), "rb");
-    if (!gz_) throw IoFailure("Cannot open the gzip file: " + errno_text(errno) + ".");
+  explicit GzSource(const std::string& path) {
+    platform::InputFile file(path);
+    const int fd = file.release_fd();
+    if (fd >= 0) gz_ = gzdopen(fd, "rb");
+    if (!gz_) {
+      const int err = errno;
+      if (fd >= 0) platform::close_fd(fd);  // gzdopen() leaves it open when it fails
+      throw IoFailure("Cannot open the gzip file: " + errno_text(err) + ".");
+    }
     gzbuffer(gz_, 256 * 1024);
   }
   ~GzSource() override {
@@ -205,15 +209,15 @@ class GzSource : public ByteSource {
   uint64_t disk_position() const override { return static_cast<uint64_t>(gzoffset(gz_)); }
 
  private:
-  // zlib's message starts with "<path>: "; the error names the file already.
-  std::string zlib_reason(const char* msg) const {
+  // zlib's message starts with "<fd:N>: " (what it knows of the file); the
+  // error names the file already.
+  static std::string zlib_reason(const char* msg) {
     std::string m = msg && *msg ? msg : "zlib error";
-    const std::string prefix = path_ + ": ";
-    if (m.compare(0, prefix.size(), prefix) == 0 && m.size() > prefix.size()) m.erase(0, prefix.size());
+    const std::size_t colon = m.find(">: ");
+    if (m.compare(0, 4, "<fd:") == 0 && colon != std::string::npos && m.size() > colon + 3) m.erase(0, colon + 3);
     return m;
   }
 
-  std::string path_;
   gzFile gz_ = nullptr;
 };
 
@@ -385,21 +389,40 @@ inline std::vector<ZipMember> zip_csv_members(const std::string& path);
 #ifdef PARAIRLINE_HAVE_ARCHIVE
 namespace zip_detail {
 
+// libarchive reads the archive through a descriptor it does not close.
 struct ArchiveReader {
   archive* a = archive_read_new();
+  int fd = -1;
   explicit ArchiveReader(const std::string& path) {
     if (a == nullptr) throw IoFailure("Cannot start the zip reader.");
+    {
+      platform::InputFile file(path);
+      fd = file.release_fd();
+    }
+    if (fd < 0) {
+      archive_read_free(a);
+      throw IoFailure("Cannot open the zip archive: " + errno_text(errno) + ".");
+    }
     archive_read_support_format_zip(a);
-    if (archive_read_open_filename(a, path.c_str(), 256 * 1024) != ARCHIVE_OK) fail("Cannot open the zip archive");
+    if (archive_read_open_fd(a, fd, 256 * 1024) != ARCHIVE_OK) {
+      const std::string why = reason();
+      archive_read_free(a);
+      platform::close_fd(fd);
+      throw IoFailure("Cannot open the zip archive (" + why + ").");
+    }
   }
-  ~ArchiveReader() { archive_read_free(a); }
+  ~ArchiveReader() {
+    archive_read_free(a);
+    platform::close_fd(fd);
+  }
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;
 
-  [[noreturn]] void fail(const char* what) const {
+  std::string reason() const {
     const char* why = archive_error_string(a);
-    throw IoFailure(std::string(what) + " (" + (why ? why : "unknown error") + ").");
+    return why ? why : "unknown error";
   }
+  [[noreturn]] void fail(const char* what) const { throw IoFailure(std::string(what) + " (" + reason() + ")."); }
   // The next entry's name, or false at the end.
   bool next(std::string& name, bool& regular, uint64_t* size = nullptr) {
     archive_entry* e = nullptr;

@@ -1,6 +1,6 @@
 // Runs a plan's tasks in forked worker processes and feeds their results to a
-// ChainReducer in the parent. R-free and POSIX-only: on Windows run_fork()
-// throws (fork_available says so beforehand).
+// ChainReducer in the parent. R-free. Where there is no fork() (Windows)
+// run_fork() throws; fork_available says so beforehand.
 //
 // The parent forks the workers (ProcessPool). Each worker takes the next task
 // with fetch_add on an index in shared memory, scans it single-threaded and
@@ -12,15 +12,26 @@
 // costs more than the scans.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
+#include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "messages.h"
 #include "plan.h"
 #include "process_pool.h"
 #include "reducer.h"
+#include "task_loop.h"
+#include "wire.h"
 
 namespace parairline {
 
@@ -33,32 +44,6 @@ struct ForkOutcome {
 // Called on the parent's thread about every slice with the bytes scanned so
 // far; returning false stops the run (Ctrl-C).
 using ForkTick = std::function<bool(uint64_t bytes_done)>;
-
-}  // namespace parairline
-
-#ifndef _WIN32
-
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <csignal>
-#include <cstdint>
-#include <ctime>
-#include <exception>
-#include <functional>
-#include <limits>
-#include <new>
-#include <string>
-#include <utility>
-#include <vector>
-
-#include "messages.h"
-#include "process_pool.h"
-#include "reducer.h"
-#include "task_loop.h"
-#include "wire.h"
-
-namespace parairline {
 
 // Lives in a SharedMapping, so the parent and every worker see the same one.
 struct ForkShared {
@@ -75,11 +60,7 @@ constexpr int fork_slice_ms = 50;
 
 namespace fork_detail {
 
-inline void nap_ms(long ms) {
-  timespec ts{static_cast<time_t>(ms / 1000), (ms % 1000) * 1000000L};
-  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
+inline void nap_ms(long ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 // What a worker runs: items of `work` until none is left, one frame each.
 inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& shared, int worker, int fd) {
@@ -114,8 +95,7 @@ inline int worker_main(const Plan& plan, const WorkList& work, ForkShared& share
   // end if there was none.
   switch (fault) {
     case TestFault::kill:
-      ::raise(SIGKILL);
-      return 125;
+      kill_self();
     case TestFault::exit:
       return 3;
     case TestFault::truncate:
@@ -259,15 +239,3 @@ inline ForkOutcome run_fork(const Plan& plan, ChainReducer& reducer, int workers
 }
 
 }  // namespace parairline
-
-#else
-
-namespace parairline {
-
-inline ForkOutcome run_fork(const Plan&, ChainReducer&, int, const ForkTick&) {
-  throw std::runtime_error("fork() is not available on this system");
-}
-
-}  // namespace parairline
-
-#endif  // _WIN32

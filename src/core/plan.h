@@ -2,8 +2,6 @@
 // into byte-range tasks. Every backend runs the same plan.
 #pragma once
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "chunk_scan.h"
 #include "csv_source.h"
 #include "error.h"
+#include "platform.h"
 #include "query.h"
 
 namespace parairline {
@@ -102,12 +101,13 @@ inline CoreError plan_one(FilePlan fp, uint64_t chunk_bytes, Plan& plan) {
 // Plans a path: a plain or compressed CSV file, or every CSV member of a zip
 // archive (each as if it were its own file, named "archive.zip:member.csv").
 inline CoreError plan_file(const std::string& path, uint64_t chunk_bytes, Plan& plan) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return io_error(path, "Cannot open the file: " + errno_text(errno) + ".");
-  if (S_ISDIR(st.st_mode)) return io_error(path, "This is a directory, not a CSV file.");
+  platform::PathInfo st;
+  std::string why;
+  if (!platform::path_info(path, st, why)) return io_error(path, "Cannot open the file: " + why + ".");
+  if (st.directory) return io_error(path, "This is a directory, not a CSV file.");
   FilePlan fp;
   fp.path = fp.name = path;
-  fp.size = static_cast<uint64_t>(st.st_size);
+  fp.size = st.size;
   if (fp.size == 0) return io_error(path, "The file is empty (0 bytes), so it has no header line.");
   fp.format = detect_format(path);
   const std::string missing = format_unsupported(fp.format);

@@ -1,65 +1,36 @@
 // Forked worker processes, each with its own pipe to the parent, and anonymous
-// shared memory. R-free and POSIX-only: on Windows this header declares only
-// fork_available.
+// shared memory: the process half of the engine's portability layer (the file
+// half is platform.h). R-free. POSIX; Windows, which has no fork(), gets the
+// same names (so every caller compiles there unchanged), but a pool or a
+// shared mapping cannot be made: callers check fork_available first.
 //
 // Rules for code that runs in a child: no R API, no printing to R's console,
 // no TBB (fork copies only the calling thread, so a TBB pool in the parent is
 // a broken pool in the child), and leave by returning from the body (the pool
-// then calls _exit), never by exit() or by returning from the fork.
+// then calls child_exit()), never by exit() or by returning from the fork.
 #pragma once
 
-namespace parairline {
-#ifdef _WIN32
-constexpr bool fork_available = false;
-#else
-constexpr bool fork_available = true;
-#endif
-}  // namespace parairline
-
-#ifndef _WIN32
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
+#include <atomic>
 #include <cstddef>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#endif
 
 #include "error.h"
 
 namespace parairline {
 
-// Ends a forked child at once: no atexit handlers, no stdio flushing, no C++
-// static destructors, all of which belong to the parent's R session. This is
-// _exit(); we make the system call directly because R CMD check flags any
-// use of the _exit symbol (rightly, in code that runs in R's own process).
-[[noreturn]] inline void child_exit(int status) {
-#ifdef __linux__
-  for (;;) ::syscall(SYS_exit_group, status);
+#ifdef _WIN32
+constexpr bool fork_available = false;
 #else
-  ::_exit(status);
+constexpr bool fork_available = true;
 #endif
-}
+
+// What asking for forked processes gives where fork() does not exist.
+constexpr const char* no_fork_message = "forked processes are not available on this system";
 
 // Test-only faults, read in a child so tests can see how a dead or broken
 // worker is reported: PARAIRLINE_TEST_CRASH_WORKER=<i> makes worker i
@@ -79,6 +50,107 @@ inline TestFault test_fault_for(int worker) {
   if (std::strcmp(end, ":hang") == 0) return TestFault::hang;
   return *end == '\0' ? TestFault::kill : TestFault::none;
 }
+
+// How one child ended.
+struct WorkerExit {
+  int worker = 0;          // 0-based; descriptions count from 1 like R does
+  long pid = 0;
+  int status = 0;          // raw waitpid() status, meaningful only if `known`
+  int exit_code = -1;      // the status it exited with (by child_exit() too), or -1
+  int signal = 0;          // the signal that killed it, or 0
+  bool known = true;       // false if the status was taken elsewhere (SIGCHLD ignored)
+  bool by_us = false;      // we signalled it (Ctrl-C, or stopping the others after a fault)
+  bool ok = false;         // exited with status 0
+  std::string description;
+};
+
+// Exit code of a child whose body threw.
+constexpr int child_exception_status = 125;
+
+// How collect() ended.
+enum class CollectEnd {
+  done,     // every pipe reached EOF and every child was reaped
+  stopped,  // tick() returned false; every child has been terminated
+  fault     // a child died abnormally; every child has been terminated
+};
+
+}  // namespace parairline
+
+#ifndef _WIN32
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <new>
+#include <utility>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
+
+// How a child leaves (child_exit()): 0, by the exit_group system call (Linux);
+// 1, by SIGKILL after writing its status where the parent reads it (macOS and
+// the BSDs, which offer no supported way to make a system call). The tests
+// also build with 1 on Linux, to run that way here.
+#ifndef PARAIRLINE_CHILD_EXIT_BY_SIGNAL
+#ifdef __linux__
+#define PARAIRLINE_CHILD_EXIT_BY_SIGNAL 0
+#else
+#define PARAIRLINE_CHILD_EXIT_BY_SIGNAL 1
+#endif
+#endif
+#if !PARAIRLINE_CHILD_EXIT_BY_SIGNAL && !defined(__linux__)
+#error "exit_group is Linux's: build with PARAIRLINE_CHILD_EXIT_BY_SIGNAL=1"
+#endif
+
+namespace parairline {
+
+static_assert(std::atomic<int>::is_always_lock_free, "a child's exit slot must be lock-free across processes");
+
+namespace process_detail {
+// In a child of a ProcessPool: its slot in the pool's shared memory, where
+// child_exit() leaves the status (plus 1; 0 means none) before SIGKILL.
+inline std::atomic<int>* exit_slot = nullptr;
+}  // namespace process_detail
+
+// Dies at once by SIGKILL, which no handler can catch.
+[[noreturn]] inline void kill_self() {
+  for (;;) ::kill(::getpid(), SIGKILL);
+}
+
+// Ends a forked child at once: no atexit handlers, no stdio flushing, no C++
+// static destructors, all of which belong to the parent's R session. That is
+// _exit(), but R CMD check flags any use of the _exit symbol (rightly, in code
+// that runs in R's own process). So on Linux we make the system call
+// (exit_group) directly. Elsewhere the child writes its status into its slot
+// of the pool's shared memory and kills itself, and the pool reports it as
+// having exited with that status.
+[[noreturn]] inline void child_exit(int status) {
+#if PARAIRLINE_CHILD_EXIT_BY_SIGNAL
+  if (process_detail::exit_slot != nullptr) {
+    process_detail::exit_slot->store((status & 0xff) + 1, std::memory_order_release);
+  }
+  kill_self();
+#else
+  for (;;) ::syscall(SYS_exit_group, status);
+#endif
+}
+
+// This process's id, and whether process `pid` has ended and been reaped (a
+// dead child that its parent has not reaped yet still counts as there).
+inline long current_pid() { return static_cast<long>(::getpid()); }
+inline bool process_gone(long pid) { return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
 // Writes all of `data`, retrying on EINTR and short writes. Returns false on
 // any other error, e.g. EPIPE when the parent has gone away (children ignore
@@ -137,42 +209,25 @@ class SharedMapping {
   std::size_t size_ = 0;
 };
 
-// How one child ended.
-struct WorkerExit {
-  int worker = 0;          // 0-based; descriptions count from 1 like R does
-  long pid = 0;
-  int status = 0;          // raw waitpid() status, meaningful only if `known`
-  bool known = true;       // false if the status was taken elsewhere (SIGCHLD ignored)
-  bool by_us = false;      // we signalled it (Ctrl-C, or stopping the others after a fault)
-  bool ok = false;         // exited with status 0
-  std::string description;
-};
-
-// Exit code of a child whose body threw.
-constexpr int child_exception_status = 125;
-
-// How collect() ended.
-enum class CollectEnd {
-  done,     // every pipe reached EOF and every child was reaped
-  stopped,  // tick() returned false; every child has been terminated
-  fault     // a child died abnormally; every child has been terminated
-};
-
 class ProcessPool {
  public:
   using Body = std::function<int(int worker, int write_fd)>;
   using Tick = std::function<bool()>;
 
   // Forks n children. Child i runs body(i, write_fd), where write_fd is the
-  // write end of its own pipe to the parent, then _exit()s with body's return
-  // value (125 if it threw). If a pipe or fork fails part-way, the children
-  // already started are killed and reaped and std::runtime_error is thrown.
+  // write end of its own pipe to the parent, then leaves by child_exit() with
+  // body's return value (125 if it threw). If a pipe or fork fails part-way,
+  // the children already started are killed and reaped and
+  // std::runtime_error is thrown.
   // A pool is used by one parent thread at a time. Whatever path is taken,
   // the destructor leaves no child and no open pipe (a child that does not
   // die of SIGKILL within kill_wait_ms, stuck in the kernel, is left).
   ProcessPool(int n, const Body& body) {
     if (n < 0) throw std::invalid_argument("ProcessPool: negative number of workers");
     children_.reserve(static_cast<std::size_t>(n));
+    exit_slots_ = SharedMapping(static_cast<std::size_t>(n) * sizeof(std::atomic<int>));
+    auto* slots = static_cast<std::atomic<int>*>(exit_slots_.data());
+    for (int i = 0; i < n; ++i) new (slots + i) std::atomic<int>(0);
     const pid_t parent = ::getpid();
     for (int i = 0; i < n; ++i) {
       int fds[2];
@@ -184,9 +239,13 @@ class ProcessPool {
         ::close(fds[1]);
         fail_start("fork", err);
       }
-      if (pid == 0) child_main(i, fds[1], body, parent);
+      if (pid == 0) child_main(i, fds[1], body, parent, slots + i);
       ::close(fds[1]);
-      children_.push_back(Child{pid, fds[0]});
+      Child c;
+      c.pid = pid;
+      c.read_fd = fds[0];
+      c.exit_slot = slots + i;
+      children_.push_back(c);
       // Non-blocking so that draining one pipe can never stall the others.
       const int flags = ::fcntl(fds[0], F_GETFL);
       if (flags < 0 || ::fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) < 0) fail_start("fcntl", errno);
@@ -275,9 +334,11 @@ class ProcessPool {
       e.worker = static_cast<int>(i);
       e.pid = static_cast<long>(c.pid);
       e.status = c.status;
+      e.exit_code = c.exit_code;
+      e.signal = c.signal;
       e.known = c.known;
       e.by_us = c.signalled;
-      e.ok = c.reaped && c.known && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
+      e.ok = c.reaped && c.known && c.exit_code == 0;
       e.description = c.lost ? describe_lost(e) : describe(e);
       out.push_back(std::move(e));
     }
@@ -305,7 +366,10 @@ class ProcessPool {
     bool known = true;
     bool signalled = false;  // by us
     bool lost = false;       // not reaped within kill_wait_ms of SIGKILL
-    int status = 0;
+    int status = 0;          // raw, from waitpid()
+    int exit_code = -1;      // decoded from status (and the exit slot)
+    int signal = 0;
+    std::atomic<int>* exit_slot = nullptr;
   };
 
   static int make_pipe(int fds[2]) {
@@ -373,7 +437,9 @@ class ProcessPool {
     }
   }
 
-  [[noreturn]] static void child_main(int worker, int write_fd, const Body& body, pid_t parent) noexcept {
+  [[noreturn]] static void child_main(int worker, int write_fd, const Body& body, pid_t parent,
+                                      std::atomic<int>* exit_slot) noexcept {
+    process_detail::exit_slot = exit_slot;
     write_fd = start_clean(write_fd);
 #ifdef __linux__
     // No orphans if the parent dies without cleaning up (e.g. SIGKILL). The
@@ -382,6 +448,8 @@ class ProcessPool {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) child_exit(child_exception_status);
 #else
+    // No parent-death signal here: an orphan stops at its next write to the
+    // pipe, which fails once the parent has gone.
     (void)parent;
 #endif
     int rc = child_exception_status;
@@ -440,6 +508,14 @@ class ProcessPool {
         c.reaped = true;
         c.lost = false;
         c.status = status;
+        c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        c.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        // A child that left by child_exit() through SIGKILL said how first.
+        const int slot = c.exit_slot ? c.exit_slot->load(std::memory_order_acquire) : 0;
+        if (c.signal == SIGKILL && slot > 0) {
+          c.exit_code = slot - 1;
+          c.signal = 0;
+        }
       } else if (r == 0) {
         return false;
       } else if (errno != EINTR) {
@@ -452,7 +528,7 @@ class ProcessPool {
 
   // A child that ended badly on its own.
   static bool failed(const Child& c) {
-    return c.reaped && !c.signalled && !(c.known && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
+    return c.reaped && !c.signalled && !(c.known && c.exit_code == 0);
   }
 
   // Reaps in short naps until all are reaped or `deadline`; true if all are.
@@ -510,22 +586,61 @@ class ProcessPool {
 
   static std::string describe(const WorkerExit& e) {
     if (!e.known) return who(e) + " ended, but its exit status was taken by someone else (is SIGCHLD ignored?)";
-    if (WIFEXITED(e.status)) {
-      const int code = WEXITSTATUS(e.status);
+    if (e.exit_code >= 0) {
+      const int code = e.exit_code;
       if (code == 0) return who(e) + " exited normally";
       std::string text = who(e) + " exited with status " + std::to_string(code);
       if (code == child_exception_status) text += " (an exception in the worker)";
       return text;
     }
-    if (WIFSIGNALED(e.status)) {
-      const int sig = WTERMSIG(e.status);
+    if (e.signal != 0) {
+      const int sig = e.signal;
       const char* name = ::strsignal(sig);
       return who(e) + " was killed by signal " + std::to_string(sig) + " (" + (name ? name : "unknown") + ")";
     }
     return who(e) + " ended with wait status " + std::to_string(e.status);
   }
 
+  SharedMapping exit_slots_;  // one per child (child_exit() by SIGKILL)
   std::vector<Child> children_;
+};
+
+}  // namespace parairline
+
+#else  // _WIN32
+
+namespace parairline {
+
+// No fork(): the names the callers use, none of which can run (a pool or a
+// shared mapping throws when made; callers check fork_available first).
+[[noreturn]] inline void kill_self() { throw std::logic_error(no_fork_message); }
+[[noreturn]] inline void child_exit(int) { throw std::logic_error(no_fork_message); }
+inline long current_pid() { return 0; }
+inline bool process_gone(long) { return false; }
+inline bool write_all(int, const void*, std::size_t) { return false; }
+
+class SharedMapping {
+ public:
+  SharedMapping() = default;
+  explicit SharedMapping(std::size_t bytes) {
+    if (bytes > 0) throw std::runtime_error(no_fork_message);
+  }
+  void* data() const { return nullptr; }
+  std::size_t size() const { return 0; }
+};
+
+class ProcessPool {
+ public:
+  using Body = std::function<int(int worker, int write_fd)>;
+  using Tick = std::function<bool()>;
+  ProcessPool(int, const Body&) { throw std::runtime_error(no_fork_message); }
+  int size() const { return 0; }
+  long pid(int) const { return 0; }
+  bool closed(int) const { return true; }
+  CollectEnd collect(std::vector<std::string>&, const Tick&, int = 50) { return CollectEnd::fault; }
+  void terminate(int = 200) {}
+  std::vector<WorkerExit> exits() const { return {}; }
+  std::vector<std::string> faults() const { return {}; }
 };
 
 }  // namespace parairline

@@ -14,10 +14,6 @@
 #include "core/background.h"
 #include "core/process_pool.h"
 
-#ifndef _WIN32
-#include <csignal>
-#endif
-
 namespace parairline {
 
 // How a demo ended, for the glue to turn into one R condition.
@@ -44,7 +40,7 @@ inline void run_demo_threads(int workers, const std::function<void(int)>& body, 
 // What a demo asked to fork reports where fork() does not exist.
 inline DemoStatus no_fork_status() {
   DemoStatus status;
-  status.fail("system", "forked processes are not available on this system");
+  status.fail("system", no_fork_message);
   return status;
 }
 
@@ -67,15 +63,12 @@ inline std::uint64_t part_begin(std::uint64_t n, std::uint64_t parts, std::uint6
   return n / parts * i + std::min(i, n % parts);
 }
 
-#ifndef _WIN32
-
 // The test faults a demo child acts on (test_fault_for()): it dies by
 // SIGKILL or exits with status 3 before doing anything.
 inline void maybe_crash_for_test(int worker) {
   switch (test_fault_for(worker)) {
     case TestFault::kill:
-      ::raise(SIGKILL);
-      break;
+      kill_self();
     case TestFault::exit:
       child_exit(3);
     default:
@@ -121,7 +114,5 @@ inline void check_worker_reports(ProcessRun& run, const std::string& expected) {
 constexpr char worker_done = 'd';
 
 inline int report_done(int fd) { return write_all(fd, &worker_done, 1) ? 0 : 2; }
-
-#endif  // _WIN32
 
 }  // namespace parairline

@@ -9,13 +9,12 @@
 
 namespace parairline {
 
-#ifndef _WIN32
-
 // Copies x[0, n) into shared memory, lets `workers` forked children negate
 // one contiguous slice each in place and copies the result back into x. The
 // slices do not overlap, so no lock is needed. x is untouched unless the
 // returned status is ok().
 inline DemoStatus negate_shared(double* x, std::size_t n, int workers, const Tick& tick) {
+  if (!fork_available) return no_fork_status();
   SharedMapping mapping(n * sizeof(double));
   double* shared = static_cast<double*>(mapping.data());
   if (n > 0) std::memcpy(shared, x, n * sizeof(double));
@@ -32,11 +31,5 @@ inline DemoStatus negate_shared(double* x, std::size_t n, int workers, const Tic
   if (run.status.ok() && n > 0) std::memcpy(x, shared, n * sizeof(double));
   return run.status;
 }
-
-#else
-
-inline DemoStatus negate_shared(double*, std::size_t, int, const Tick&) { return no_fork_status(); }
-
-#endif  // _WIN32
 
 }  // namespace parairline

@@ -8,13 +8,9 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <thread>
 
 #include "demos/common.h"
-
-#ifndef _WIN32
-#include <pthread.h>
-#include <sched.h>
-#endif
 
 namespace parairline {
 
@@ -78,47 +74,45 @@ inline RaceResult race_counter_threads(int workers, std::int64_t increments, Rac
   return res;
 }
 
-#ifndef _WIN32
-
-// The lecture's multiprocessing.Lock: a pthread mutex in shared memory marked
-// PTHREAD_PROCESS_SHARED. Robust on Linux, so a worker that dies holding it
-// cannot hang the others.
-class ProcessSharedMutex {
+// The lecture's multiprocessing.Lock for processes: a lock word in shared
+// memory, 0 when free, else the pid of the worker holding it, taken with a
+// compare-and-swap. A worker that dies holding it cannot hang the others: a
+// waiter that finds the holder gone takes the lock over, as a robust mutex
+// would (meanwhile the parent, which sees the death, stops the run anyway).
+// Lock-free atomics work across processes everywhere, robust process-shared
+// pthread mutexes do not (macOS has none), so this is the one lock for all.
+class ProcessLock {
  public:
-  explicit ProcessSharedMutex(pthread_mutex_t* m) : m_(m) {
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    int rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-#ifdef __linux__
-    if (rc == 0) rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-#endif
-    if (rc == 0) rc = pthread_mutex_init(m_, &attr);
-    pthread_mutexattr_destroy(&attr);
-    if (rc != 0) throw std::runtime_error(errno_message("pthread_mutex_init", rc));
-  }
-  ~ProcessSharedMutex() { pthread_mutex_destroy(m_); }
-  ProcessSharedMutex(const ProcessSharedMutex&) = delete;
-  ProcessSharedMutex& operator=(const ProcessSharedMutex&) = delete;
+  // Made in the process that will lock it (it remembers the pid).
+  explicit ProcessLock(std::atomic<std::int64_t>& word) : word_(word), me_(current_pid()) {}
 
-  static bool lock(pthread_mutex_t* m) {
-    int rc = pthread_mutex_lock(m);
-#ifdef __linux__
-    if (rc == EOWNERDEAD) rc = pthread_mutex_consistent(m);
-#endif
-    return rc == 0;
+  void lock() {
+    for (unsigned tries = 1;; ++tries) {
+      std::int64_t holder = word_.load(std::memory_order_relaxed);
+      if (holder == 0) {
+        if (word_.compare_exchange_weak(holder, me_, std::memory_order_acquire, std::memory_order_relaxed)) return;
+        continue;
+      }
+      if (tries % 1024 == 0 && process_gone(holder) &&
+          word_.compare_exchange_strong(holder, me_, std::memory_order_acquire, std::memory_order_relaxed)) {
+        return;  // its holder died holding it
+      }
+      std::this_thread::yield();  // the holder may be waiting for a core
+    }
   }
-  static void unlock(pthread_mutex_t* m) { pthread_mutex_unlock(m); }
+  void unlock() { word_.store(0, std::memory_order_release); }
 
  private:
-  pthread_mutex_t* m_;
+  std::atomic<std::int64_t>& word_;
+  const std::int64_t me_;
 };
 
 // Lives in a SharedMapping (zero-filled by mmap), so every worker sees it.
 struct SharedRace {
   alignas(64) std::atomic<std::int64_t> counter;
   std::atomic<int> go;
-  std::int64_t plain;  // guarded by `lock`
-  pthread_mutex_t lock;
+  alignas(64) std::atomic<std::int64_t> lock;  // a ProcessLock's word
+  std::int64_t plain;                          // guarded by `lock`
 };
 
 inline RaceResult race_counter_processes(int workers, std::int64_t increments, RaceMethod method,
@@ -130,11 +124,12 @@ inline RaceResult race_counter_processes(int workers, std::int64_t increments, R
   shared->counter.store(0);
   shared->go.store(0);
   shared->plain = 0;
-  ProcessSharedMutex mutex(&shared->lock);
+  shared->lock.store(0);
   auto body = [shared, increments, method](int worker, int fd) -> int {
     maybe_crash_for_test(worker);
     // Start together, or the first child may finish before the last is forked.
-    while (shared->go.load(std::memory_order_acquire) == 0) sched_yield();
+    while (shared->go.load(std::memory_order_acquire) == 0) std::this_thread::yield();
+    ProcessLock lock(shared->lock);
     for (std::int64_t k = 0; k < increments; ++k) {
       switch (method) {
         case RaceMethod::atomic:
@@ -144,9 +139,9 @@ inline RaceResult race_counter_processes(int workers, std::int64_t increments, R
           increment_unsafe(shared->counter);
           break;
         case RaceMethod::mutex:
-          if (!ProcessSharedMutex::lock(&shared->lock)) return 4;
+          lock.lock();
           ++shared->plain;
-          ProcessSharedMutex::unlock(&shared->lock);
+          lock.unlock();
           break;
       }
     }
@@ -162,16 +157,11 @@ inline RaceResult race_counter_processes(int workers, std::int64_t increments, R
   return res;
 }
 
-#endif  // _WIN32
-
 inline RaceResult race_counter(int workers, std::int64_t increments, RaceMethod method, bool processes,
                                const Tick& tick) {
   if (!processes) return race_counter_threads(workers, increments, method, tick);
-#ifndef _WIN32
+  if (!fork_available) return no_fork_result<RaceResult>();
   return race_counter_processes(workers, increments, method, tick);
-#else
-  return no_fork_result<RaceResult>();
-#endif
 }
 
 }  // namespace parairline

@@ -127,8 +127,6 @@ inline SummerResult summer_threads(std::uint64_t n, std::int64_t jobs, int worke
   return res;
 }
 
-#ifndef _WIN32
-
 // A pool of forked workers taking jobs from a counter in shared memory; each
 // sends (job, total) records to the parent through its pipe.
 inline SummerResult summer_processes(std::uint64_t n, std::int64_t jobs, int workers, const Tick& tick) {
@@ -181,8 +179,6 @@ inline SummerResult summer_processes(std::uint64_t n, std::int64_t jobs, int wor
   return res;
 }
 
-#endif  // _WIN32
-
 enum class SummerVia { serial, threads, processes };
 
 inline SummerResult summer(std::uint64_t n, std::int64_t jobs, SummerVia via, int workers, const Tick& tick) {
@@ -194,11 +190,8 @@ inline SummerResult summer(std::uint64_t n, std::int64_t jobs, SummerVia via, in
     default:
       break;
   }
-#ifndef _WIN32
+  if (!fork_available) return no_fork_result<SummerResult>();
   return summer_processes(n, jobs, workers, tick);
-#else
-  return no_fork_result<SummerResult>();
-#endif
 }
 
 }  // namespace parairline

@@ -22,6 +22,7 @@
 
 #include "core/background.h"
 #include "core/error.h"
+#include "core/platform.h"
 #include "sim/compress_file.h"
 
 namespace parairline {
@@ -662,12 +663,12 @@ constexpr std::size_t kSimMaxLine = 1024;  // a row is under 400 bytes
 class SimOutputFile {
  public:
   explicit SimOutputFile(const std::string& path) : path_(path) {
-    f_ = std::fopen(path.c_str(), "wb");
+    f_ = platform::open_stdio(path, "wb");
     opened_ = f_ != nullptr;
   }
   ~SimOutputFile() {
     if (f_ != nullptr) std::fclose(f_);
-    if (opened_ && !finished_) std::remove(path_.c_str());
+    if (opened_ && !finished_) platform::remove_file(path_);
   }
   SimOutputFile(const SimOutputFile&) = delete;
   SimOutputFile& operator=(const SimOutputFile&) = delete;
@@ -773,10 +774,10 @@ inline SimResult sim_write_files(const std::vector<SimTask>& tasks, int64_t rows
       SimStatus status = sim_write_file(tasks[i], rows_per_file, seed, stop, totals[i], message);
       if (status == SimStatus::done && tasks[i].format != Format::plain) {
         const std::string& path = tasks[i].path;
-        message = compress_file(path, tasks[i].compressed_path, tasks[i].format, path.substr(path.find_last_of('/') + 1));
-        std::remove(path.c_str());
+        message = compress_file(path, tasks[i].compressed_path, tasks[i].format, path.substr(path.find_last_of("/\\") + 1));
+        platform::remove_file(path);
         if (!message.empty()) {
-          std::remove(tasks[i].compressed_path.c_str());
+          platform::remove_file(tasks[i].compressed_path);
           status = SimStatus::failed;
         }
       }

@@ -12,6 +12,7 @@
 
 #include "core/decompress.h"
 #include "core/error.h"
+#include "core/platform.h"
 
 namespace parairline {
 
@@ -20,7 +21,7 @@ namespace compress_detail {
 // Calls sink(bytes, n) for each block of `in`; false if it could not be read.
 inline bool for_each_block(const std::string& in, const std::function<bool(const char*, std::size_t)>& sink,
                            std::string& error) {
-  std::FILE* f = std::fopen(in.c_str(), "rb");
+  std::FILE* f = platform::open_stdio(in, "rb");
   if (!f) {
     error = "Cannot open " + in + ": " + errno_text(errno) + ".";
     return false;
@@ -36,7 +37,7 @@ inline bool for_each_block(const std::string& in, const std::function<bool(const
 
 class Output {
  public:
-  explicit Output(const std::string& path) : f_(std::fopen(path.c_str(), "wb")) {}
+  explicit Output(const std::string& path) : f_(platform::open_stdio(path, "wb")) {}
   ~Output() {
     if (f_) std::fclose(f_);
   }
@@ -65,8 +66,12 @@ inline std::string compress_file(const std::string& in, const std::string& out, 
   if (!format_unsupported(format).empty()) return format_unsupported(format);
   switch (format) {
     case Format::gzip: {
-      gzFile gz = gzopen(out.c_str(), "wb6");
-      if (!gz) return "Cannot create " + out + ".";
+      const int fd = platform::open_write_fd(out);
+      gzFile gz = fd >= 0 ? gzdopen(fd, "wb6") : nullptr;
+      if (!gz) {
+        if (fd >= 0) platform::close_fd(fd);
+        return "Cannot create " + out + ".";
+      }
       const bool ok = for_each_block(in, [&](const char* p, std::size_t n) {
         return gzwrite(gz, p, static_cast<unsigned>(n)) == static_cast<int>(n);
       }, error);
@@ -75,7 +80,7 @@ inline std::string compress_file(const std::string& in, const std::string& out, 
     }
 #ifdef PARAIRLINE_HAVE_BZIP2
     case Format::bzip2: {
-      std::FILE* f = std::fopen(out.c_str(), "wb");
+      std::FILE* f = platform::open_stdio(out, "wb");
       if (!f) return "Cannot create " + out + ".";
       int bzerr = BZ_OK;
       BZFILE* bz = BZ2_bzWriteOpen(&bzerr, f, 9, 0, 0);
@@ -148,7 +153,8 @@ inline std::string compress_file(const std::string& in, const std::string& out, 
       archive* a = archive_write_new();
       if (!a) return "Cannot start the zip writer.";
       archive_write_set_format_zip(a);
-      bool ok = archive_write_open_filename(a, out.c_str()) == ARCHIVE_OK;
+      const int fd = platform::open_write_fd(out);  // libarchive does not close it
+      bool ok = fd >= 0 && archive_write_open_fd(a, fd) == ARCHIVE_OK;
       auto add = [&](const std::string& name, int64_t size, const std::function<bool()>& body) {
         archive_entry* e = archive_entry_new();
         archive_entry_set_pathname(e, name.c_str());
@@ -159,13 +165,9 @@ inline std::string compress_file(const std::string& in, const std::string& out, 
         archive_entry_free(e);
         return added;
       };
-      std::FILE* probe = std::fopen(in.c_str(), "rb");
-      int64_t size = -1;
-      if (probe) {
-        std::fseek(probe, 0, SEEK_END);
-        size = std::ftell(probe);
-        std::fclose(probe);
-      }
+      platform::PathInfo info;
+      std::string why;
+      const int64_t size = platform::path_info(in, info, why) ? static_cast<int64_t>(info.size) : -1;
       ok = ok && size >= 0 && add(member, size, [&] {
         return for_each_block(in, [&](const char* p, std::size_t n) {
           return archive_write_data(a, p, n) == static_cast<la_ssize_t>(n);
@@ -177,6 +179,7 @@ inline std::string compress_file(const std::string& in, const std::string& out, 
       });
       ok = archive_write_close(a) == ARCHIVE_OK && ok;
       archive_write_free(a);
+      if (fd >= 0) platform::close_fd(fd);
       return ok ? "" : (error.empty() ? "Cannot write " + out + "." : error);
     }
 #endif

@@ -1,14 +1,20 @@
 // What the standalone core tests share (tools/core-*.cpp, the fuzz harness):
 // CHECK, the "N passed, N failed" line `make` and CI read, a temporary
-// directory, and file writers that fail loudly.
+// directory, and file writers that fail loudly. Portable (the cross builds of
+// `make cross-test` run them on Windows): files go through core/platform.h.
 #pragma once
 
-#include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <random>
 #include <string>
+#include <system_error>
+
+#include "core/platform.h"
 
 namespace core_check {
 
@@ -21,18 +27,31 @@ inline int report() {
   return failures == 0 ? 0 : 1;
 }
 
+// `bytes` as one gzip stream (level 1), made in memory: zlib's gzopen()
+// takes no UTF-8 name on Windows.
+inline bool gzip_bytes(const std::string& bytes, std::string& out) {
+  z_stream z{};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+  out.assign(deflateBound(&z, static_cast<uLong>(bytes.size())) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END;
+}
+
 // Writes `bytes` to `path` (gzip level 1 with gz, appended with append);
 // false on any failure.
 inline bool write_bytes(const std::string& path, const std::string& bytes, bool gz = false, bool append = false) {
-  if (gz) {
-    gzFile f = gzopen(path.c_str(), append ? "ab1" : "wb1");
-    if (!f) return false;
-    const int w = bytes.empty() ? 0 : gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-    return gzclose(f) == Z_OK && w == static_cast<int>(bytes.size());
-  }
-  FILE* f = std::fopen(path.c_str(), append ? "ab" : "wb");
+  std::string packed;
+  if (gz && !gzip_bytes(bytes, packed)) return false;
+  const std::string& data = gz ? packed : bytes;
+  FILE* f = parairline::platform::open_stdio(path, append ? "ab" : "wb");
   if (!f) return false;
-  const bool wrote = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  const bool wrote = std::fwrite(data.data(), 1, data.size(), f) == data.size();
   return std::fclose(f) == 0 && wrote;
 }
 
@@ -47,7 +66,7 @@ inline void write_or_exit(const std::string& path, const std::string& bytes, boo
 // The file's bytes as they are on disk (compressed for gzip).
 inline std::string read_bytes(const std::string& path) {
   std::string out;
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+  if (FILE* f = parairline::platform::open_stdio(path, "rb")) {
     char buf[65536];
     for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
     std::fclose(f);
@@ -55,20 +74,30 @@ inline std::string read_bytes(const std::string& path) {
   return out;
 }
 
-// A fresh directory under /tmp, removed with its contents at the end.
+// A fresh directory in the system's temporary directory, removed with its
+// contents at the end. Its name (UTF-8, with forward slashes) is ASCII.
 class TempDir {
  public:
   explicit TempDir(const char* name) {
-    std::string tmpl = std::string("/tmp/") + name + "-XXXXXX";
-    if (!::mkdtemp(&tmpl[0])) {
-      std::perror("mkdtemp");
-      std::exit(2);
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path base = fs::temp_directory_path(ec);
+    std::mt19937_64 rng(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (int attempt = 0; attempt < 100 && !ec; ++attempt) {
+      const fs::path dir = base / (std::string(name) + "-" + std::to_string(rng() % 1000000000));
+      if (fs::create_directory(dir, ec)) {
+        dir_ = dir;
+        path_ = dir.generic_u8string();
+        return;
+      }
     }
-    path_ = tmpl;
+    std::fprintf(stderr, "cannot make a temporary directory: %s\n", ec.message().c_str());
+    std::exit(2);
   }
   ~TempDir() {
-    const std::string cmd = "rm -rf '" + path_ + "'";
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "could not remove %s\n", path_.c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+    if (ec) std::fprintf(stderr, "could not remove %s: %s\n", path_.c_str(), ec.message().c_str());
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
@@ -77,6 +106,7 @@ class TempDir {
   std::string file(const std::string& name) const { return path_ + "/" + name; }
 
  private:
+  std::filesystem::path dir_;
   std::string path_;
 };
 
