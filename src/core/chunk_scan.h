@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "block_masks_portable.h"
 #include "csv_source.h"
 #include "decimal.h"
 #include "key_types.h"
@@ -108,8 +109,8 @@ inline bool cpu_has_avx2() {
 namespace generic_isa {
 
 inline BlockMasks block_masks(const char* p, Syntax sx) {
-  BlockMasks m{0, 0, 0};
 #if defined(__SSE2__)
+  BlockMasks m{0, 0, 0};
   const __m128i q = _mm_set1_epi8(sx.quote), c = _mm_set1_epi8(sx.sep), n = _mm_set1_epi8(sx.eol);
   for (int i = 0; i < 4; ++i) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
@@ -118,15 +119,12 @@ inline BlockMasks block_masks(const char* p, Syntax sx) {
     m.comma |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)))) << shift;
     m.newline |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, n)))) << shift;
   }
-#else
-  for (int i = 0; i < 64; ++i) {
-    const uint64_t bit = uint64_t{1} << i;
-    m.quote |= p[i] == sx.quote ? bit : 0;
-    m.comma |= p[i] == sx.sep ? bit : 0;
-    m.newline |= p[i] == sx.eol ? bit : 0;
-  }
-#endif
   return m;
+#else
+  // NEON on ARM64, word at a time elsewhere (block_masks_portable.h).
+  const BlockMasksN m = block_masks_portable(p, sx.quote, sx.sep, sx.eol);
+  return BlockMasks{m.quote, m.sep, m.newline};
+#endif
 }
 
 // Bit i of the result is the XOR of bits 0..i of x.
