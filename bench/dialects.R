@@ -11,19 +11,14 @@
 
 suppressPackageStartupMessages(library(parairline))
 
-args <- commandArgs(trailingOnly = TRUE)
-dir <- if (length(args) >= 1) args[1] else Sys.getenv("PARAIRLINE_BENCH_DIR", "")
-keep <- nzchar(dir)
-if (!keep) dir <- file.path(tempdir(), "parairline-bench")
-reps <- if (length(args) >= 2) as.integer(args[2]) else 5L
+# bench/common.R, beside this script (run as Rscript bench/<name>.R).
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)[1])), "common.R"))
+setup <- bench_setup(5L)
+dir <- setup$dir
+keep <- setup$keep
+reps <- setup$reps
+monthly <- setup$monthly
 threads <- 2L
-dir.create(dir, recursive = TRUE, showWarnings = FALSE)
-
-monthly <- file.path(dir, sprintf("airOT1990%02d.csv", 1:12))
-if (!all(file.exists(monthly))) {
-  cat("Generating 12 x 500,000 rows with airontime_simulate() ...\n")
-  airontime_simulate(dir, years = 1990, months = 1:12, rows_per_file = 5e5)
-}
 
 # The copy: every comma becomes a semicolon and every point a comma, byte
 # for byte (the simulated files quote no field that holds either), in
