@@ -224,38 +224,32 @@ inline FileLayout read_layout(ByteSource& src, const Dialect& d, bool& empty_fil
   std::vector<std::pair<std::size_t, std::size_t>> lines;  // [begin, end) without the line end
   bool in_quotes = false;
   std::size_t line_start = pos, k = pos;
+  // A line [line_start, at) ends: kept unless blank (readers skip blank
+  // lines), without the CR of a CRLF; the header's end is where data begin.
+  const auto end_line = [&](std::size_t at, std::size_t next) {
+    std::size_t e = at;
+    if (eol == '\n' && e > line_start && head[e - 1] == '\r') --e;
+    if (e > line_start) {
+      if (lines.empty()) out.data_begin = next;
+      lines.emplace_back(line_start, e);
+    }
+    line_start = next;
+  };
   while (lines.size() < lines_wanted) {
     if (k == head.size() && !more()) {
       if (lines.empty() && in_quotes) throw IoFailure("The header line has a quoted name that is never closed.");
-      std::size_t e = k;
-      if (eol == '\n' && e > line_start && head[e - 1] == '\r') --e;
-      if (e > line_start && !in_quotes) lines.emplace_back(line_start, e);
+      if (!in_quotes) end_line(k, k);
       break;
     }
     const char c = head[k];
     if (d.quote != 0 && c == d.quote) in_quotes = !in_quotes;
-    if (c == eol && !in_quotes) {
-      std::size_t e = k;
-      if (eol == '\n' && e > line_start && head[e - 1] == '\r') --e;
-      if (e > line_start) lines.emplace_back(line_start, e);  // blank lines are skipped, as readers do
-      line_start = k + 1;
-    }
+    if (c == eol && !in_quotes) end_line(k, k + 1);
     ++k;
   }
   if (lines.empty()) {
     throw IoFailure(pos > 0 ? "There is no header line after the lines skipped." : "The file has no header line.");
   }
   out.header_line = 1 + static_cast<uint64_t>(std::count(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(lines[0].first), eol));
-  // The header's line end: the first eol outside quotes after its start.
-  {
-    bool q = false;
-    std::size_t j = lines[0].first;
-    while (j < head.size() && !(head[j] == eol && !q)) {
-      if (d.quote != 0 && head[j] == d.quote) q = !q;
-      ++j;
-    }
-    out.data_begin = j < head.size() ? j + 1 : head.size();
-  }
   std::string_view header(head.data() + lines[0].first, lines[0].second - lines[0].first);
   if (header.size() >= 3 && static_cast<unsigned char>(header[0]) == 0xEF &&
       static_cast<unsigned char>(header[1]) == 0xBB && static_cast<unsigned char>(header[2]) == 0xBF) {
