@@ -95,8 +95,9 @@ inline Query query_from_r(const Rcpp::List& r) {
 }
 
 // The engine's result: list(keys = <list of typed vectors>, n, sum, missing,
-// min, max), the last four lists with one double vector per value column.
-inline Rcpp::List summary_list(const Summary& s) {
+// min, max), the last four lists with one double vector (or NULL) per value
+// column of `q`.
+inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
   const R_xlen_t n = static_cast<R_xlen_t>(s.size());
   Rcpp::List keys(s.keys.size());
   for (std::size_t k = 0; k < s.keys.size(); ++k) {
@@ -133,21 +134,41 @@ inline Rcpp::List summary_list(const Summary& s) {
   }
   Rcpp::NumericVector count(n);
   for (R_xlen_t i = 0; i < n; ++i) count[i] = static_cast<double>(s.n[i]);
+  // Per value column what its aggregates read (NULL otherwise): filled on
+  // the run's threads (millions of groups, each a cache miss), R's vectors
+  // made here first.
   Rcpp::List sum(s.nvalues), missing(s.nvalues), min(s.nvalues), max(s.nvalues);
+  const double na = NA_REAL;
   for (uint32_t v = 0; v < s.nvalues; ++v) {
-    Rcpp::NumericVector su(n), mi(n), lo(n), hi(n);
-    for (R_xlen_t i = 0; i < n; ++i) {
-      const ValueAcc& a = s.acc[static_cast<std::size_t>(i) * s.nvalues + v];
-      su[i] = a.sum.to_double();
-      mi[i] = static_cast<double>(a.missing);
-      const bool any = a.missing < s.n[i];
-      lo[i] = any ? a.min : NA_REAL;
-      hi[i] = any ? a.max : NA_REAL;
+    const ValueSpec& spec = q.values[v];
+    Rcpp::NumericVector mi(n), su, lo, hi;
+    if (spec.numbers) su = Rcpp::NumericVector(n);
+    if (spec.minmax) {
+      lo = Rcpp::NumericVector(n);
+      hi = Rcpp::NumericVector(n);
     }
-    sum[v] = su;
+    double* const to_mi = REAL(mi);
+    double* const to_su = spec.numbers ? REAL(su) : nullptr;
+    double* const to_lo = spec.minmax ? REAL(lo) : nullptr;
+    double* const to_hi = spec.minmax ? REAL(hi) : nullptr;
+    on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) {
+        const ValueAcc& a = s.acc[i * s.nvalues + v];
+        to_mi[i] = static_cast<double>(a.missing);
+        if (to_su) to_su[i] = a.sum.to_double();
+        if (to_lo) {
+          const bool any = a.missing < s.n[i];
+          to_lo[i] = any ? a.min : na;
+          to_hi[i] = any ? a.max : na;
+        }
+      }
+    });
     missing[v] = mi;
-    min[v] = lo;
-    max[v] = hi;
+    if (spec.numbers) sum[v] = su;
+    if (spec.minmax) {
+      min[v] = lo;
+      max[v] = hi;
+    }
   }
   return Rcpp::List::create(Rcpp::Named("keys") = keys, Rcpp::Named("n") = count, Rcpp::Named("sum") = sum,
                             Rcpp::Named("missing") = missing, Rcpp::Named("min") = min, Rcpp::Named("max") = max);
@@ -221,7 +242,7 @@ inline Rcpp::List reducer_list(const Plan& plan, ChainReducer& reducer, int thre
   });
   if (failed != R_NilValue) return failed;
   return protect_r([&] {
-    Rcpp::List out = summary_list(s);
+    Rcpp::List out = summary_list(s, plan.query, threads);
     out["bad_rows"] = bad_rows_list(bad);
     out["seps"] = file_separators(plan);
     return out;

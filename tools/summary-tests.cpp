@@ -2414,6 +2414,84 @@ void test_summarise_groups() {
   }
 }
 
+// Millions of groups take other paths: a task's table sealed and a new one
+// started (kSealGroups), and the summary's loops and sorts on threads.
+void test_many_groups() {
+  // A summary of 150,000 groups on 2 threads is the reference's, and the
+  // same as on one thread.
+  {
+    std::mt19937_64 rng(11);
+    std::vector<PartialResult> parts(3, PartialResult(1, 2));
+    std::vector<std::vector<std::string>> texts;
+    std::vector<ref::Agg> aggs;
+    for (int i = 0; i < 150000; ++i) {
+      // Integers written two ways ("7", "007"): typing merges groups.
+      const int id = static_cast<int>(rng() % 60000);
+      const std::string a = (rng() % 4 == 0 ? "00" : "") + std::to_string(id);
+      const std::string b = "T" + std::to_string(rng() % 700);
+      PartialResult& p = parts[rng() % parts.size()];
+      const std::size_t before = p.size();
+      const std::size_t gi = p.find_or_insert(join_key({a, b}));
+      if (p.size() == before) continue;
+      p.n(gi) = 1 + static_cast<int64_t>(rng() % 5);
+      const std::string v = std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".25";
+      p.acc(gi, 0).sum.add(dec(v));
+      p.acc(gi, 0).min = p.acc(gi, 0).max = std::strtod(v.c_str(), nullptr);
+      texts.push_back({a, b});
+      ref::Agg r;
+      r.n = p.n(gi);
+      r.acc.resize(1);
+      ref::read_num(v, r.acc[0].sum);
+      r.acc[0].min = r.acc[0].max = std::strtod(v.c_str(), nullptr);
+      aggs.push_back(r);
+    }
+    const Query q = key_query({"a", "b"});
+    const ref::Summary want = ref::group(texts, aggs, {ref::T::none, ref::T::none}, {false, false});
+    const parairline::Summary one = summarise_groups(parts, {0, 0}, q, {}, 1);
+    const parairline::Summary two = summarise_groups(parts, {0, 0}, q, {}, 2);
+    const std::string d = ref::compare(two, want, q.values);
+    CHECK(d.empty() && want.keys.size() < texts.size(),
+          "150,000 groups summarised on 2 threads agree with the reference (" + std::to_string(texts.size()) +
+              " -> " + std::to_string(want.keys.size()) + " groups): " + d);
+    bool same = one.size() == two.size() && one.n == two.n && one.keys[0].ints == two.keys[0].ints &&
+                one.keys[1].texts == two.keys[1].texts && one.keys[1].text_rank == two.keys[1].text_rank;
+    for (std::size_t i = 0; same && i < one.acc.size(); ++i) {
+      same = one.acc[i].sum.same_value(two.acc[i].sum) && one.acc[i].min == two.acc[i].min &&
+             one.acc[i].max == two.acc[i].max;
+    }
+    CHECK(same, "1 and 2 threads give the same summary of 150,000 groups");
+  }
+  // One task with 50,000 keys (more than a table holds before it is sealed):
+  // every key counted once, serially, on 2 threads and through wire frames.
+  {
+    std::string csv = "k,v\n";
+    const int nkeys = 50000;
+    for (int i = 0; i < 2 * nkeys; ++i) {
+      const int k = (i * 7919) % nkeys;  // each key twice, spread out
+      csv += "K" + std::to_string(k) + "," + std::to_string(k) + ".5\n";
+    }
+    const std::string path = write_file("many-keys.csv", csv);
+    Query q;
+    q.keys = {"k"};
+    q.values.push_back(ValueSpec{"v", true, true});
+    q.index_columns();
+    for (int threads : {1, 2, 0}) {
+      CoreError err;
+      bool ok = false;
+      run_query({path}, q, uint64_t{1} << 30, threads, err, [&](const parairline::Summary& s, const Plan&) {
+        ok = s.size() == static_cast<std::size_t>(nkeys);
+        for (std::size_t r = 0; ok && r < s.size(); ++r) {
+          const int k = std::atoi(std::string(s.keys[0].texts[r].substr(1)).c_str());
+          ok = s.n[r] == 2 && s.acc[r].sum.to_double() == 2 * (k + 0.5) && s.acc[r].min == k + 0.5 &&
+               s.acc[r].max == k + 0.5;
+        }
+      });
+      CHECK(!err && ok, "50,000 keys in one task, threads " + std::to_string(threads) + ": each counted twice " +
+                            (err ? err.message : std::string()));
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -2430,6 +2508,7 @@ int main(int argc, char** argv) {
   test_plan_wire();
   test_partial_wire();
   test_summarise_groups();
+  test_many_groups();
   RandomStats st;
   test_random_files(cases, st);
   std::printf("%srandom files: %d cases (%d end in an error, %d in another dialect), %d runs, %d groups in the "

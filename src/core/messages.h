@@ -36,6 +36,8 @@ inline void write_frame(std::string& out, uint64_t task, const ChunkResult& r) {
   wire::put<uint64_t>(body, r.bad_rows);
   wire::put<uint64_t>(body, r.bad_offsets.size());
   for (uint64_t o : r.bad_offsets) wire::put<uint64_t>(body, o);
+  wire::put<uint64_t>(body, r.sealed.size());
+  for (const PartialResult& p : r.sealed) p.serialize(body);
   r.partial.serialize(body);
   wire::append_frame(out, body);
 }
@@ -68,6 +70,9 @@ inline std::vector<std::pair<uint64_t, ChunkResult>> read_frames(const char* p, 
     const uint64_t nb = b.get<uint64_t>();
     if (nb > kBadRowSamples || nb > r.bad_rows) throw std::runtime_error("damaged message (bad rows)");
     for (uint64_t i = 0; i < nb; ++i) r.bad_offsets.push_back(b.get<uint64_t>());
+    const uint64_t ns = b.get<uint64_t>();
+    if (ns > b.left()) throw std::runtime_error("damaged message (tables)");
+    for (uint64_t i = 0; i < ns; ++i) r.sealed.push_back(PartialResult::deserialize(b));
     r.partial = PartialResult::deserialize(b);
     if (!b.done()) throw std::runtime_error("damaged message (trailing bytes)");
     out.emplace_back(task, std::move(r));

@@ -128,16 +128,13 @@ class PartialResult {
     key_off_.push_back(0);
   }
 
-  // Frees the lookup index and the arrays' spare room once no group will be
-  // added (the end of a run): a table of millions of groups then holds its
-  // keys and accumulators only. Lookups must not follow.
+  // Frees the lookup index once no group will be added (the end of a run):
+  // a table of millions of groups then holds its keys and accumulators
+  // only. Lookups must not follow. The arrays keep their spare room: copying
+  // them smaller would take time and, for a moment, more memory.
   void compact() {
     std::vector<Slot>().swap(slots_);
     std::vector<uint64_t>().swap(hashes_);
-    key_bytes_.shrink_to_fit();
-    key_off_.shrink_to_fit();
-    n_.shrink_to_fit();
-    acc_.shrink_to_fit();
   }
 
   // Empty, for another query shape, keeping the memory: a task's table is
@@ -340,14 +337,18 @@ class PartialResult {
   bool key_equals(const Slot& s, std::string_view key) const {
     const uint64_t len = s.key_len;
     const char* p = key_bytes_.data() + s.key_at;
-    if (len <= 16) {
-      // Two overlapping words each (len > 8): no call to memcmp for short keys.
-      uint64_t a0, a1, b0, b1;
-      std::memcpy(&a0, p, 8);
-      std::memcpy(&a1, p + len - 8, 8);
-      std::memcpy(&b0, key.data(), 8);
-      std::memcpy(&b1, key.data() + len - 8, 8);
-      return a0 == b0 && a1 == b1;
+    if (len <= 32) {
+      // Overlapping words (len > 8): no call to memcmp for short keys, as
+      // a tail number and a date are.
+      const auto word = [](const char* at) {
+        uint64_t w;
+        std::memcpy(&w, at, 8);
+        return w;
+      };
+      const char* k = key.data();
+      bool same = word(p) == word(k) && word(p + len - 8) == word(k + len - 8);
+      if (len > 16) same = same && word(p + 8) == word(k + 8) && word(p + len - 16) == word(k + len - 16);
+      return same;
     }
     return std::memcmp(p, key.data(), key.size()) == 0;
   }

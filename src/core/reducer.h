@@ -198,6 +198,7 @@ class ChainReducer {
       return;
     }
     if (r.bad_rows) bad_[plan_.tasks[t].file].add(r.bad_rows, r.bad_offsets);
+    for (PartialResult& p : r.sealed) ready.push_back(std::move(p));
     ready.push_back(std::move(r.partial));
   }
 

@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
 
@@ -41,10 +44,12 @@ class SummaryAccs {
  public:
   const ValueAcc& operator[](std::size_t i) const { return *at_[i]; }
   std::size_t size() const { return at_.size(); }
-  void push_back(const ValueAcc& a) {
-    at_.push_back(&a);
-    mine_.push_back(nullptr);
+  // n entries, each then set() once (from any thread) before use.
+  void resize(std::size_t n) {
+    at_.assign(n, nullptr);
+    mine_.assign(n, nullptr);
   }
+  void set(std::size_t i, const ValueAcc& a) { at_[i] = &a; }
   // Merges `a` into entry i, which from then on lives here.
   void merge_into(std::size_t i, const ValueAcc& a) {
     if (!mine_[i]) {
@@ -69,19 +74,40 @@ struct Summary {
   std::size_t size() const { return n.size(); }
 };
 
-namespace summary_detail {
+// Runs loops and sorts of the summary's rows on the threads of the arena it
+// is called in, or here alone: millions of groups are gathered in hash
+// order, so each row costs cache misses that threads overlap.
+class RowWork {
+ public:
+  explicit RowWork(bool parallel) : parallel_(parallel) {}
+  bool parallel() const { return parallel_; }
 
-// Sorts on `threads` TBB threads (an arena of that size, never the global
-// scheduler's), or here alone.
-template <class It, class Less>
-void sort_on(int threads, It begin, It end, Less less) {
-  if (threads <= 1 || end - begin < 100000) {
-    std::sort(begin, end, less);
-    return;
+  // f(begin, end) over [0, n), in pieces.
+  template <class F>
+  void each(std::size_t n, F&& f) const {
+    if (!parallel_ || n < 2 * kGrain) {
+      f(std::size_t{0}, n);
+      return;
+    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, kGrain),
+                      [&](const tbb::blocked_range<std::size_t>& r) { f(r.begin(), r.end()); });
   }
-  tbb::task_arena arena(tbb_threads(threads));
-  arena.execute([&] { tbb::parallel_sort(begin, end, less); });
-}
+
+  template <class It, class Less>
+  void sort(It begin, It end, Less less) const {
+    if (!parallel_ || end - begin < 100000) {
+      std::sort(begin, end, less);
+    } else {
+      tbb::parallel_sort(begin, end, less);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kGrain = 16384;
+  bool parallel_;
+};
+
+namespace summary_detail {
 
 // One group of one partial.
 struct GroupRef {
@@ -117,17 +143,6 @@ struct NumberEntry {
   uint32_t row;
 };
 
-template <class T>
-std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing, int threads) {
-  std::vector<NumberEntry<T>> e;
-  e.reserve(x.size());
-  for (uint32_t i = 0; i < x.size(); ++i) {
-    if (!missing[i]) e.push_back({x[i], i});
-  }
-  sort_on(threads, e.begin(), e.end(), [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value < b.value; });
-  return ranks_of_sorted(x.size(), e, [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value == b.value; });
-}
-
 // Bytes [at, at + 8) of v, big-endian and zero-padded: comparing two such
 // words compares that stretch of the strings (keys hold no NUL byte).
 inline uint64_t word_at(std::string_view v, std::size_t at) {
@@ -147,7 +162,7 @@ struct TextEntry {
 // column of a many-group summary has few: tail numbers, dates), then only
 // those sorted.
 inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, const std::vector<uint8_t>& missing,
-                                        int threads, uint32_t& distinct_count) {
+                                        const RowWork& work, uint32_t& distinct_count) {
   const std::size_t n = x.size();
   std::vector<std::string_view> distinct;
   std::vector<uint32_t> id(n, 0);
@@ -183,7 +198,7 @@ inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, 
   }
   std::vector<TextEntry> e(distinct.size());
   for (uint32_t d = 0; d < distinct.size(); ++d) e[d] = {word_at(distinct[d], 0), word_at(distinct[d], 8), d};
-  sort_on(threads, e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) {
+  work.sort(e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) {
     if (a.w0 != b.w0) return a.w0 < b.w0;
     if (a.w1 != b.w1) return a.w1 < b.w1;
     return distinct[a.row] < distinct[b.row];  // byte order: char_traits<char> compares as unsigned char
@@ -205,18 +220,78 @@ inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32
   order.swap(out);
 }
 
+
+template <class T>
+std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing, const RowWork& work) {
+  std::vector<NumberEntry<T>> e;
+  e.reserve(x.size());
+  for (uint32_t i = 0; i < x.size(); ++i) {
+    if (!missing[i]) e.push_back({x[i], i});
+  }
+  work.sort(e.begin(), e.end(), [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value < b.value; });
+  return ranks_of_sorted(x.size(), e, [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value == b.value; });
+}
+
+// Types key column k (texts in `field`, nk per group), fills `col` and
+// returns its dense ranks.
+inline std::vector<uint32_t> type_key_column(const std::vector<std::string_view>& field, std::size_t nk, std::size_t k,
+                                             KeyType t, bool file_key, const NaSet& na, char dec, const RowWork& work,
+                                             KeyColumn& col) {
+  const std::size_t ng = nk == 0 ? 0 : field.size() / nk;
+  if (file_key) t = KeyType::text;
+  if (t != KeyType::text) {
+    // The widest type of the column's texts (each piece stops once text).
+    std::mutex mu;
+    work.each(ng, [&](std::size_t b, std::size_t e) {
+      KeyType mine = KeyType::none;
+      for (std::size_t i = b; i < e && mine != KeyType::text; ++i) {
+        mine = wider(mine, classify_key(field[i * nk + k], nullptr, nullptr, na, dec));
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      t = wider(t, mine);
+    });
+  }
+  if (t == KeyType::none) t = KeyType::text;
+  col.type = t;
+  col.missing.assign(ng, 0);
+  if (t == KeyType::integer) col.ints.assign(ng, 0);
+  if (t == KeyType::real) col.reals.assign(ng, 0.0);
+  if (t == KeyType::text) col.texts.assign(ng, std::string_view());
+  work.each(ng, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const std::string_view f = field[i * nk + k];
+      // A number column's empty texts are missing; a text column's only if listed.
+      const bool missing = !file_key && (t == KeyType::text ? na.text(f) : na.number(f));
+      col.missing[i] = missing;
+      if (t == KeyType::text) {
+        col.texts[i] = f;
+      } else if (missing) {
+      } else if (t == KeyType::integer) {
+        classify_key(f, &col.ints[i], nullptr, na, dec);
+      } else {
+        int32_t as_int = 0;
+        if (classify_key(f, &as_int, &col.reals[i], na, dec) == KeyType::integer) col.reals[i] = as_int;
+      }
+    }
+  });
+  if (t == KeyType::integer) return number_ranks(col.ints, col.missing, work);
+  if (t == KeyType::real) return number_ranks(col.reals, col.missing, work);
+  return text_ranks(col.texts, col.missing, work, col.distinct);
+}
+
 }  // namespace summary_detail
 
-// Builds the summary from a run's partitions, sorting on `threads` threads.
-// `key_types` are the widest types seen in rows the filter dropped; `files`
-// name the `.file` keys. The summary's texts are views into `parts` and
-// `files`, which must outlive it.
-inline Summary summarise_groups(const std::vector<PartialResult>& parts, const std::vector<uint8_t>& key_types,
-                                const Query& q, const std::vector<FilePlan>& files, int threads = 1) {
+
+// The summary, built by summarise_groups() below.
+inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, const std::vector<uint8_t>& key_types,
+                                   const Query& q, const std::vector<FilePlan>& files, const RowWork& work) {
   using namespace summary_detail;
   const std::size_t nk = q.keys.size();
   const uint32_t nv = static_cast<uint32_t>(q.values.size());
   std::vector<GroupRef> groups;
+  std::size_t total = 0;
+  for (const PartialResult& p : parts) total += p.size();
+  groups.reserve(total);
   for (const PartialResult& p : parts) {
     for (std::size_t g = 0; g < p.size(); ++g) groups.push_back(GroupRef{&p, static_cast<uint32_t>(g)});
   }
@@ -224,62 +299,37 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
 
   // Key fields per group (a composite key is its fields joined by NULs).
   std::vector<std::string_view> field(ng * nk);
-  for (std::size_t i = 0; i < ng; ++i) {
-    std::string_view key = groups[i].part->key(groups[i].index);
-    for (std::size_t k = 0; k < nk; ++k) {
-      const std::size_t cut = k + 1 == nk ? key.size() : key.find('\0');
-      std::string_view f = key.substr(0, cut);
-      if (q.key_col[k] < 0) {
-        std::size_t file = 0;
-        for (char c : f) file = file * 10 + static_cast<std::size_t>(c - '0');
-        f = file < files.size() ? std::string_view(files[file].name) : std::string_view();
+  work.each(ng, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      std::string_view key = groups[i].part->key(groups[i].index);
+      for (std::size_t k = 0; k < nk; ++k) {
+        const std::size_t cut = k + 1 == nk ? key.size() : key.find('\0');
+        std::string_view f = key.substr(0, cut);
+        if (q.key_col[k] < 0) {
+          std::size_t file = 0;
+          for (char c : f) file = file * 10 + static_cast<std::size_t>(c - '0');
+          f = file < files.size() ? std::string_view(files[file].name) : std::string_view();
+        }
+        field[i * nk + k] = f;
+        key.remove_prefix(cut == key.size() ? cut : cut + 1);
       }
-      field[i * nk + k] = f;
-      key.remove_prefix(cut == key.size() ? cut : cut + 1);
     }
-  }
+  });
 
   Summary out;
   out.nvalues = nv;
-  const NaSet& na = q.dialect.na;
-  const char dec = q.dialect.dec;
   std::vector<KeyColumn> typed(nk);
   std::vector<std::vector<uint32_t>> ranks(nk);
-  for (std::size_t k = 0; k < nk; ++k) {
-    KeyColumn& col = typed[k];
-    KeyType t = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
-    if (q.key_col[k] < 0) t = KeyType::text;
-    col.missing.assign(ng, 0);
-    for (std::size_t i = 0; i < ng && t != KeyType::text; ++i) {
-      t = wider(t, classify_key(field[i * nk + k], nullptr, nullptr, na, dec));
-    }
-    if (t == KeyType::none) t = KeyType::text;
-    col.type = t;
-    // A number column's empty texts are missing; a text column's only if listed.
-    for (std::size_t i = 0; i < ng; ++i) {
-      const std::string_view f = field[i * nk + k];
-      col.missing[i] = q.key_col[k] >= 0 && (t == KeyType::text ? na.text(f) : na.number(f));
-    }
-    if (t == KeyType::integer) {
-      col.ints.assign(ng, 0);
-      for (std::size_t i = 0; i < ng; ++i) {
-        if (!col.missing[i]) classify_key(field[i * nk + k], &col.ints[i], nullptr, na, dec);
-      }
-      ranks[k] = number_ranks(col.ints, col.missing, threads);
-    } else if (t == KeyType::real) {
-      col.reals.assign(ng, 0.0);
-      for (std::size_t i = 0; i < ng; ++i) {
-        if (col.missing[i]) continue;
-        int32_t as_int = 0;
-        if (classify_key(field[i * nk + k], &as_int, &col.reals[i], na, dec) == KeyType::integer) col.reals[i] = as_int;
-      }
-      ranks[k] = number_ranks(col.reals, col.missing, threads);
-    } else {
-      col.texts.assign(ng, std::string_view());
-      for (std::size_t i = 0; i < ng; ++i) col.texts[i] = field[i * nk + k];
-      ranks[k] = text_ranks(col.texts, col.missing, threads, col.distinct);
-    }
+  const auto type_column = [&](std::size_t k) {
+    const KeyType seen = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
+    ranks[k] = type_key_column(field, nk, k, seen, q.key_col[k] < 0, q.dialect.na, q.dialect.dec, work, typed[k]);
+  };
+  if (work.parallel() && nk > 1) {
+    tbb::parallel_for(std::size_t{0}, nk, type_column);  // a text column's ranks are one thread's hashing
+  } else {
+    for (std::size_t k = 0; k < nk; ++k) type_column(k);
   }
+  std::vector<std::string_view>().swap(field);
 
   // Sort by the rank tuple: counting sorts from the last key to the first
   // (each stable, the ranks dense).
@@ -291,61 +341,106 @@ inline Summary summarise_groups(const std::vector<PartialResult>& parts, const s
     counting_sort(order, ranks[k], most + 1);
   }
 
-  // Emit the rows; a run of equal rank tuples is one group.
+  // Emit the rows; a run of equal rank tuples is one group (typing can make
+  // several groups one).
   out.keys.resize(nk);
   for (std::size_t k = 0; k < nk; ++k) {
     KeyColumn& to = out.keys[k];
     to.type = typed[k].type;
     to.distinct = typed[k].distinct;
   }
-  // Which sorted groups start a row (typing can make several groups one).
+  std::vector<uint8_t> starts_row(ng, 0);
+  work.each(ng, [&](std::size_t b, std::size_t e) {
+    for (std::size_t s = b; s < e; ++s) {
+      bool same = s > 0;
+      for (std::size_t k = 0; k < nk && same; ++k) same = ranks[k][order[s - 1]] == ranks[k][order[s]];
+      starts_row[s] = !same;
+    }
+  });
   std::vector<uint32_t> starts;  // positions in `order`
   starts.reserve(ng);
   for (std::size_t s = 0; s < ng; ++s) {
-    bool same = s > 0;
-    for (std::size_t k = 0; k < nk && same; ++k) same = ranks[k][order[s - 1]] == ranks[k][order[s]];
-    if (!same) starts.push_back(static_cast<uint32_t>(s));
+    if (starts_row[s]) starts.push_back(static_cast<uint32_t>(s));
   }
+  std::vector<uint8_t>().swap(starts_row);
   const std::size_t nrows = starts.size();
+  const auto end_of = [&](std::size_t r) { return r + 1 < nrows ? starts[r + 1] : ng; };
   // Gathers, one array at a time: independent loads in a tight loop keep
   // many cache misses in flight (millions of groups in hash order).
   for (std::size_t k = 0; k < nk; ++k) {
     const KeyColumn& from = typed[k];
     KeyColumn& to = out.keys[k];
     to.missing.resize(nrows);
-    for (std::size_t r = 0; r < nrows; ++r) to.missing[r] = from.missing[order[starts[r]]];
-    if (from.type == KeyType::integer) {
-      to.ints.resize(nrows);
-      for (std::size_t r = 0; r < nrows; ++r) to.ints[r] = from.ints[order[starts[r]]];
-    } else if (from.type == KeyType::real) {
-      to.reals.resize(nrows);
-      for (std::size_t r = 0; r < nrows; ++r) to.reals[r] = from.reals[order[starts[r]]];
-    } else {
+    if (from.type == KeyType::integer) to.ints.resize(nrows);
+    if (from.type == KeyType::real) to.reals.resize(nrows);
+    if (from.type == KeyType::text) {
       to.texts.resize(nrows);
       to.text_rank.resize(nrows);
-      for (std::size_t r = 0; r < nrows; ++r) {
-        to.texts[r] = from.texts[order[starts[r]]];
-        to.text_rank[r] = ranks[k][order[starts[r]]];
-      }
     }
+    work.each(nrows, [&](std::size_t b, std::size_t e) {
+      for (std::size_t r = b; r < e; ++r) to.missing[r] = from.missing[order[starts[r]]];
+      if (from.type == KeyType::integer) {
+        for (std::size_t r = b; r < e; ++r) to.ints[r] = from.ints[order[starts[r]]];
+      } else if (from.type == KeyType::real) {
+        for (std::size_t r = b; r < e; ++r) to.reals[r] = from.reals[order[starts[r]]];
+      } else {
+        for (std::size_t r = b; r < e; ++r) {
+          to.texts[r] = from.texts[order[starts[r]]];
+          to.text_rank[r] = ranks[k][order[starts[r]]];
+        }
+      }
+    });
   }
   std::vector<int64_t> n_all(ng);  // in group order: a sequential read of the partitions
-  for (std::size_t i = 0; i < ng; ++i) n_all[i] = groups[i].part->n(groups[i].index);
+  work.each(ng, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) n_all[i] = groups[i].part->n(groups[i].index);
+  });
   out.n.assign(nrows, 0);
+  out.acc.resize(nrows * nv);
+  work.each(nrows, [&](std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; ++r) {
+      int64_t n = 0;
+      for (std::size_t s = starts[r]; s < end_of(r); ++s) n += n_all[order[s]];
+      out.n[r] = n;
+      const GroupRef& g = groups[order[starts[r]]];
+      for (uint32_t v = 0; v < nv; ++v) out.acc.set(r * nv + v, g.part->acc(g.index, v));
+    }
+  });
   for (std::size_t r = 0; r < nrows; ++r) {
-    const std::size_t end = r + 1 < nrows ? starts[r + 1] : ng;
-    int64_t n = 0;
-    for (std::size_t s = starts[r]; s < end; ++s) n += n_all[order[s]];
-    out.n[r] = n;
-  }
-  for (std::size_t r = 0; r < nrows; ++r) {
-    const std::size_t end = r + 1 < nrows ? starts[r + 1] : ng;
-    const GroupRef& g = groups[order[starts[r]]];
-    for (uint32_t v = 0; v < nv; ++v) out.acc.push_back(g.part->acc(g.index, v));
-    for (std::size_t s = starts[r] + 1; s < end; ++s) {
+    for (std::size_t s = starts[r] + 1; s < end_of(r); ++s) {
       const GroupRef& h = groups[order[s]];
       for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, h.part->acc(h.index, v));
     }
+  }
+  return out;
+}
+
+// f(begin, end) over [0, n) on `threads` threads (an arena of that size),
+// or here alone.
+template <class F>
+void on_rows(int threads, std::size_t n, F&& f) {
+  if (threads <= 1) {
+    f(std::size_t{0}, n);
+    return;
+  }
+  tbb::task_arena arena(tbb_threads(threads));
+  arena.execute([&] { RowWork(true).each(n, f); });
+}
+
+// Builds the summary from a run's partitions, on `threads` threads (an
+// arena of that size, never the global scheduler's). `key_types` are the
+// widest types seen in rows the filter dropped; `files` name the `.file`
+// keys. The summary's texts are views into `parts` and `files`, which must
+// outlive it.
+inline Summary summarise_groups(const std::vector<PartialResult>& parts, const std::vector<uint8_t>& key_types,
+                                const Query& q, const std::vector<FilePlan>& files, int threads = 1) {
+  Summary out;
+  const auto body = [&] { out = summarise_groups_on(parts, key_types, q, files, RowWork(threads > 1)); };
+  if (threads <= 1) {
+    body();
+  } else {
+    tbb::task_arena arena(tbb_threads(threads));
+    arena.execute(body);
   }
   return out;
 }
