@@ -128,13 +128,17 @@ class PartialResult {
     key_off_.push_back(0);
   }
 
-  // Frees the lookup index once no group will be added (the end of a run):
-  // a table of millions of groups then holds its keys and accumulators
-  // only. Lookups must not follow. The arrays keep their spare room: copying
-  // them smaller would take time and, for a moment, more memory.
+  // Frees the lookup index and the arrays' spare room once no group will be
+  // added (the end of a run): a table of millions of groups then holds its
+  // keys and accumulators only (a total's partitions are copied one array at
+  // a time, each small). Lookups must not follow.
   void compact() {
     std::vector<Slot>().swap(slots_);
     std::vector<uint64_t>().swap(hashes_);
+    key_bytes_.shrink_to_fit();
+    key_off_.shrink_to_fit();
+    n_.shrink_to_fit();
+    acc_.shrink_to_fit();
   }
 
   // Empty, for another query shape, keeping the memory: a task's table is
@@ -206,7 +210,7 @@ class PartialResult {
     key_off_.push_back(key_bytes_.size());
     hashes_.push_back(h);
     n_.push_back(0);
-    acc_.resize(acc_.size() + nvalues_);
+    for (uint32_t v = 0; v < nvalues_; ++v) acc_.emplace_back();
     insert_slot(g);
     if (created) *created = true;
     return g;

@@ -232,12 +232,11 @@ std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<ui
   return ranks_of_sorted(x.size(), e, [](const NumberEntry<T>& a, const NumberEntry<T>& b) { return a.value == b.value; });
 }
 
-// Types key column k (texts in `field`, nk per group), fills `col` and
-// returns its dense ranks.
-inline std::vector<uint32_t> type_key_column(const std::vector<std::string_view>& field, std::size_t nk, std::size_t k,
-                                             KeyType t, bool file_key, const NaSet& na, char dec, const RowWork& work,
-                                             KeyColumn& col) {
-  const std::size_t ng = nk == 0 ? 0 : field.size() / nk;
+// Types a key column of ng groups (group i's text is field(i)), fills
+// `col` and returns its dense ranks.
+template <class Field>
+std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyType t, bool file_key, const NaSet& na,
+                                      char dec, const RowWork& work, KeyColumn& col) {
   if (file_key) t = KeyType::text;
   if (t != KeyType::text) {
     // The widest type of the column's texts (each piece stops once text).
@@ -245,7 +244,7 @@ inline std::vector<uint32_t> type_key_column(const std::vector<std::string_view>
     work.each(ng, [&](std::size_t b, std::size_t e) {
       KeyType mine = KeyType::none;
       for (std::size_t i = b; i < e && mine != KeyType::text; ++i) {
-        mine = wider(mine, classify_key(field[i * nk + k], nullptr, nullptr, na, dec));
+        mine = wider(mine, classify_key(field(i), nullptr, nullptr, na, dec));
       }
       std::lock_guard<std::mutex> lock(mu);
       t = wider(t, mine);
@@ -259,7 +258,7 @@ inline std::vector<uint32_t> type_key_column(const std::vector<std::string_view>
   if (t == KeyType::text) col.texts.assign(ng, std::string_view());
   work.each(ng, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
-      const std::string_view f = field[i * nk + k];
+      const std::string_view f = field(i);
       // A number column's empty texts are missing; a text column's only if listed.
       const bool missing = !file_key && (t == KeyType::text ? na.text(f) : na.number(f));
       col.missing[i] = missing;
@@ -297,24 +296,19 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   }
   const std::size_t ng = groups.size();
 
-  // Key fields per group (a composite key is its fields joined by NULs).
-  std::vector<std::string_view> field(ng * nk);
-  work.each(ng, [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) {
-      std::string_view key = groups[i].part->key(groups[i].index);
-      for (std::size_t k = 0; k < nk; ++k) {
-        const std::size_t cut = k + 1 == nk ? key.size() : key.find('\0');
-        std::string_view f = key.substr(0, cut);
-        if (q.key_col[k] < 0) {
-          std::size_t file = 0;
-          for (char c : f) file = file * 10 + static_cast<std::size_t>(c - '0');
-          f = file < files.size() ? std::string_view(files[file].name) : std::string_view();
-        }
-        field[i * nk + k] = f;
-        key.remove_prefix(cut == key.size() ? cut : cut + 1);
-      }
+  // Field k of group i's key (a composite key is its fields joined by NULs),
+  // found when asked: an array of them would cost 16 bytes per group and key.
+  const auto field_of = [&](std::size_t i, std::size_t k) {
+    std::string_view key = groups[i].part->key(groups[i].index);
+    for (std::size_t j = 0; j < k; ++j) key.remove_prefix(key.find('\0') + 1);
+    std::string_view f = k + 1 == nk ? key : key.substr(0, key.find('\0'));
+    if (q.key_col[k] < 0) {
+      std::size_t file = 0;
+      for (char c : f) file = file * 10 + static_cast<std::size_t>(c - '0');
+      f = file < files.size() ? std::string_view(files[file].name) : std::string_view();
     }
-  });
+    return f;
+  };
 
   Summary out;
   out.nvalues = nv;
@@ -322,14 +316,14 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   std::vector<std::vector<uint32_t>> ranks(nk);
   const auto type_column = [&](std::size_t k) {
     const KeyType seen = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
-    ranks[k] = type_key_column(field, nk, k, seen, q.key_col[k] < 0, q.dialect.na, q.dialect.dec, work, typed[k]);
+    const auto field = [&](std::size_t i) { return field_of(i, k); };
+    ranks[k] = type_key_column(ng, field, seen, q.key_col[k] < 0, q.dialect.na, q.dialect.dec, work, typed[k]);
   };
   if (work.parallel() && nk > 1) {
     tbb::parallel_for(std::size_t{0}, nk, type_column);  // a text column's ranks are one thread's hashing
   } else {
     for (std::size_t k = 0; k < nk; ++k) type_column(k);
   }
-  std::vector<std::string_view>().swap(field);
 
   // Sort by the rank tuple: counting sorts from the last key to the first
   // (each stable, the ranks dense).
