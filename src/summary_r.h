@@ -149,17 +149,19 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
     }
     double* const to_mi = REAL(mi);
     double* const to_su = spec.numbers ? REAL(su) : nullptr;
+    if (spec.minmax && n > 0 && !s.acc.has_extremes()) throw std::logic_error("the run kept no minima and maxima");
     double* const to_lo = spec.minmax ? REAL(lo) : nullptr;
     double* const to_hi = spec.minmax ? REAL(hi) : nullptr;
     on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; ++i) {
-        const ValueAcc& a = s.acc[i * s.nvalues + v];
+        const std::size_t at = i * s.nvalues + v;
+        const ValueAcc& a = s.acc[at];
         to_mi[i] = static_cast<double>(a.missing);
         if (to_su) to_su[i] = a.sum.to_double();
         if (to_lo) {
           const bool any = a.missing < s.n[i];
-          to_lo[i] = any ? a.min : na;
-          to_hi[i] = any ? a.max : na;
+          to_lo[i] = any ? s.acc.min(at) : na;
+          to_hi[i] = any ? s.acc.max(at) : na;
         }
       }
     });

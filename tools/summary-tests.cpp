@@ -444,8 +444,10 @@ std::string compare(const parairline::Summary& got, const Summary& want, const s
       }
       if (a.missing != b.missing) return at + "missing " + std::to_string(a.missing) + ", want " + std::to_string(b.missing);
       // == not bits: the sign of a zero min depends on which of 0 and -0 came first.
-      if (!(a.min == b.min)) return at + "min " + dbl(a.min) + ", want " + dbl(b.min);
-      if (!(a.max == b.max)) return at + "max " + dbl(a.max) + ", want " + dbl(b.max);
+      const double lo = got.acc.has_extremes() ? got.acc.min(i * nv + v) : std::numeric_limits<double>::infinity();
+      const double hi = got.acc.has_extremes() ? got.acc.max(i * nv + v) : -std::numeric_limits<double>::infinity();
+      if (!(lo == b.min)) return at + "min " + dbl(lo) + ", want " + dbl(b.min);
+      if (!(hi == b.max)) return at + "max " + dbl(hi) + ", want " + dbl(b.max);
     }
   }
   return "";
@@ -2131,7 +2133,7 @@ void test_plan_wire() {
 }
 
 void test_partial_wire() {
-  PartialResult p(3, 2);
+  PartialResult p(3, 2, true);
   p.key_types() = {static_cast<uint8_t>(KeyType::integer), static_cast<uint8_t>(KeyType::text)};
   const char* values[] = {"1.25", "-0", "1e300", "123456789012345678901234567890123456789012345", "-7.5", "0.1", "2.5e-30"};
   std::mt19937_64 rng(3);
@@ -2146,8 +2148,8 @@ void test_partial_wire() {
       a.sum.add(dec(t));
       if (v != 1) {
         const double x = std::strtod(t, nullptr);
-        a.min = std::min(a.min, x);
-        a.max = std::max(a.max, x);
+        p.extremes(i, v).min = std::min(p.extremes(i, v).min, x);
+        p.extremes(i, v).max = std::max(p.extremes(i, v).max, x);
       }
     }
   }
@@ -2160,7 +2162,8 @@ void test_partial_wire() {
     same = back.key(g) == p.key(g) && back.n(g) == p.n(g) && back.hash(g) == p.hash(g);
     for (uint32_t v = 0; same && v < 3; ++v) {
       const ValueAcc &x = p.acc(g, v), &y = back.acc(g, v);
-      same = x.missing == y.missing && same_bits(x.min, y.min) && same_bits(x.max, y.max) &&
+      const Extremes &xe = p.extremes(g, v), &ye = back.extremes(g, v);
+      same = back.has_extremes() && x.missing == y.missing && same_bits(xe.min, ye.min) && same_bits(xe.max, ye.max) &&
              x.sum.same_value(y.sum) && x.sum.is_big() == y.sum.is_big() &&
              same_bits(x.sum.to_double(), y.sum.to_double());
     }
@@ -2220,11 +2223,11 @@ void add_group(PartialResult& p, std::vector<std::vector<std::string>>& texts, s
                const std::vector<std::string>& fields, int64_t n, const std::string& v) {
   const std::size_t g = p.find_or_insert(join_key(fields));
   p.n(g) += n;
-  ValueAcc& a = p.acc(g, 0);
-  a.sum.add(dec(v));
+  p.keep_extremes();
+  p.acc(g, 0).sum.add(dec(v));
   const double x = std::strtod(v.c_str(), nullptr);
-  a.min = std::min(a.min, x);
-  a.max = std::max(a.max, x);
+  p.extremes(g, 0).min = std::min(p.extremes(g, 0).min, x);
+  p.extremes(g, 0).max = std::max(p.extremes(g, 0).max, x);
   texts.push_back(fields);
   ref::Agg r;
   r.n = n;
@@ -2249,7 +2252,7 @@ void test_summarise_groups() {
     const parairline::Summary s = summarise_groups(parts, {0}, key_query({"k"}), {});
     const bool ok = s.size() == 2 && s.keys[0].type == KeyType::integer && s.keys[0].ints == std::vector<int32_t>({0, 1}) &&
                     s.n == std::vector<int64_t>({2, 9}) && s.acc[1].sum.to_double() == -6.25 &&
-                    s.acc[1].min == -10 && s.acc[1].max == 2.25 && s.acc[0].sum.to_double() == 15;
+                    s.acc.min(1) == -10 && s.acc.max(1) == 2.25 && s.acc[0].sum.to_double() == 15;
     CHECK(ok, "\"01\", \"1\" and \"+1\" are one integer group, -0 and 0 another");
     CHECK(ref::compare(s, ref::group(texts, aggs, {T::none}, {false}), key_query({"k"}).values).empty(),
           "the merged groups agree with the reference");
@@ -2385,7 +2388,8 @@ void test_summarise_groups() {
       p.n(gi) = 1 + static_cast<int64_t>(rng() % 9);
       const std::string v = std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".5";
       p.acc(gi, 0).sum.add(dec(v));
-      p.acc(gi, 0).min = p.acc(gi, 0).max = std::strtod(v.c_str(), nullptr);
+      p.keep_extremes();
+      p.extremes(gi, 0).min = p.extremes(gi, 0).max = std::strtod(v.c_str(), nullptr);
       texts.push_back(fields);
       ref::Agg a;
       a.n = p.n(gi);
@@ -2436,7 +2440,8 @@ void test_many_groups() {
       p.n(gi) = 1 + static_cast<int64_t>(rng() % 5);
       const std::string v = std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".25";
       p.acc(gi, 0).sum.add(dec(v));
-      p.acc(gi, 0).min = p.acc(gi, 0).max = std::strtod(v.c_str(), nullptr);
+      p.keep_extremes();
+      p.extremes(gi, 0).min = p.extremes(gi, 0).max = std::strtod(v.c_str(), nullptr);
       texts.push_back({a, b});
       ref::Agg r;
       r.n = p.n(gi);
@@ -2456,8 +2461,8 @@ void test_many_groups() {
     bool same = one.size() == two.size() && one.n == two.n && one.keys[0].ints == two.keys[0].ints &&
                 one.keys[1].texts == two.keys[1].texts && one.keys[1].text_rank == two.keys[1].text_rank;
     for (std::size_t i = 0; same && i < one.acc.size(); ++i) {
-      same = one.acc[i].sum.same_value(two.acc[i].sum) && one.acc[i].min == two.acc[i].min &&
-             one.acc[i].max == two.acc[i].max;
+      same = one.acc[i].sum.same_value(two.acc[i].sum) && one.acc.min(i) == two.acc.min(i) &&
+             one.acc.max(i) == two.acc.max(i);
     }
     CHECK(same, "1 and 2 threads give the same summary of 150,000 groups");
   }
@@ -2482,8 +2487,8 @@ void test_many_groups() {
         ok = s.size() == static_cast<std::size_t>(nkeys);
         for (std::size_t r = 0; ok && r < s.size(); ++r) {
           const int k = std::atoi(std::string(s.keys[0].texts[r].substr(1)).c_str());
-          ok = s.n[r] == 2 && s.acc[r].sum.to_double() == 2 * (k + 0.5) && s.acc[r].min == k + 0.5 &&
-               s.acc[r].max == k + 0.5;
+          ok = s.n[r] == 2 && s.acc[r].sum.to_double() == 2 * (k + 0.5) && s.acc.min(r) == k + 0.5 &&
+               s.acc.max(r) == k + 0.5;
         }
       });
       CHECK(!err && ok, "50,000 keys in one task, threads " + std::to_string(threads) + ": each counted twice " +

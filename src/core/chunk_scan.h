@@ -460,7 +460,7 @@ class ChunkScanner {
 
   // The table is full: kept as it is, and a new one started (as big).
   __attribute__((noinline)) void seal() {
-    PartialResult next(static_cast<uint32_t>(q_.values.size()), static_cast<uint32_t>(q_.keys.size()));
+    PartialResult next(static_cast<uint32_t>(q_.values.size()), static_cast<uint32_t>(q_.keys.size()), q_.any_minmax());
     next.reserve_groups(kSealGroups);
     out_.sealed.push_back(std::move(out_.partial));
     out_.partial = std::move(next);
@@ -489,7 +489,7 @@ class ChunkScanner {
         continue;
       }
       acc.sum.add(*d);
-      if (spec.minmax) acc.add_minmax(*d);
+      if (spec.minmax) out_.partial.extremes(g, v).add(*d);
     }
   }
 
@@ -725,7 +725,7 @@ inline void scan_task(const Query& q, const FilePlan& fp, const TaskSpec& task, 
   PartialResult table = std::move(out.partial);
   out = ChunkResult();
   out.partial = std::move(table);
-  out.partial.reset(static_cast<uint32_t>(q.values.size()), static_cast<uint32_t>(q.keys.size()));
+  out.partial.reset(static_cast<uint32_t>(q.values.size()), static_cast<uint32_t>(q.keys.size()), q.any_minmax());
   const uint64_t start = task.first ? fp.data_begin : task.begin - 1;
   const uint64_t span = task.last && fp.compressed() ? uint64_t{1} << 20 : task.end - start;
   const std::size_t first_read = static_cast<std::size_t>(std::min<uint64_t>(span + 4096, 16u << 20));

@@ -1,5 +1,6 @@
 // Partial results: per group (the key's bytes) the row count and, per value
-// column, the exact sum, the missing count, the minimum and the maximum. An
+// column, the exact sum, the missing count and, if asked, the minimum and
+// the maximum. An
 // open-addressing hash table over flat arrays (keys in one byte arena), so
 // millions of groups cost no allocation each; merge() is exact, so merging
 // partials in any order gives the same result.
@@ -19,13 +20,24 @@
 
 namespace parairline {
 
-// What one group keeps for one value column.
+// What one group keeps for one value column: the exact sum and the number
+// of missing values.
 struct ValueAcc {
-  static constexpr int32_t kNoForm = std::numeric_limits<int32_t>::min();
-
   ExactSum sum;
   int64_t missing = 0;
-  double min = std::numeric_limits<double>::infinity();  // over the non-missing values
+
+  void merge(const ValueAcc& o) {
+    sum.merge(o.sum);
+    missing += o.missing;
+  }
+};
+
+// The minimum and maximum of one group's non-missing values of one column,
+// kept only for queries that ask (40 bytes a group and column more).
+struct Extremes {
+  static constexpr int32_t kNoForm = std::numeric_limits<int32_t>::min();
+
+  double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   // The decimals behind min and max, when their mantissa is below 2^62, so
   // the next value of the same scale compares as an integer, unconverted.
@@ -34,7 +46,7 @@ struct ValueAcc {
   int64_t lo_mant = 0, hi_mant = 0;
   int32_t lo_exp = kNoForm, hi_exp = kNoForm;
 
-  void add_minmax(const Decimal& d) {
+  void add(const Decimal& d) {
     const bool short_form = !d.big && d.mant < (static_cast<u128>(1) << 62);
     const int64_t m = d.neg ? -static_cast<int64_t>(d.mant) : static_cast<int64_t>(d.mant);
     if (short_form && d.exp10 == lo_exp && d.exp10 == hi_exp) {
@@ -60,9 +72,7 @@ struct ValueAcc {
     }
   }
 
-  void merge(const ValueAcc& o) {
-    sum.merge(o.sum);
-    missing += o.missing;
+  void merge(const Extremes& o) {
     if (o.min < min) {
       min = o.min;
       lo_mant = o.lo_mant;
@@ -122,9 +132,10 @@ inline uint64_t hash_bytes(const char* p, std::size_t n) {
 
 class PartialResult {
  public:
-  // `nvalues` accumulators per group; `nkeys` key columns (for key_types).
-  explicit PartialResult(uint32_t nvalues = 1, uint32_t nkeys = 1)
-      : nvalues_(nvalues), key_types_(nkeys, 0), slots_(16) {
+  // `nvalues` accumulators per group, with Extremes if `extremes`; `nkeys`
+  // key columns (for key_types).
+  explicit PartialResult(uint32_t nvalues = 1, uint32_t nkeys = 1, bool extremes = false)
+      : nvalues_(nvalues), extremes_(extremes), key_types_(nkeys, 0), slots_(16) {
     key_off_.push_back(0);
   }
 
@@ -139,12 +150,15 @@ class PartialResult {
     key_off_.shrink_to_fit();
     n_.shrink_to_fit();
     acc_.shrink_to_fit();
+    ext_.shrink_to_fit();
   }
 
   // Empty, for another query shape, keeping the memory: a task's table is
   // refilled by the thread's next task without new pages.
-  void reset(uint32_t nvalues, uint32_t nkeys) {
+  void reset(uint32_t nvalues, uint32_t nkeys, bool extremes = false) {
     nvalues_ = nvalues;
+    extremes_ = extremes;
+    ext_.clear();
     key_types_.assign(nkeys, 0);
     key_bytes_.clear();
     key_off_.assign(1, 0);
@@ -171,6 +185,16 @@ class PartialResult {
   int64_t& n(std::size_t g) { return n_[g]; }
   const ValueAcc& acc(std::size_t g, uint32_t v) const { return acc_[g * nvalues_ + v]; }
   ValueAcc& acc(std::size_t g, uint32_t v) { return acc_[g * nvalues_ + v]; }
+  // Only if has_extremes().
+  bool has_extremes() const { return extremes_; }
+  const Extremes& extremes(std::size_t g, uint32_t v) const { return ext_[g * nvalues_ + v]; }
+  Extremes& extremes(std::size_t g, uint32_t v) { return ext_[g * nvalues_ + v]; }
+  // Keeps Extremes from now on (none seen yet for the groups so far).
+  void keep_extremes() {
+    if (extremes_) return;
+    extremes_ = true;
+    ext_.assign(acc_.size(), Extremes());
+  }
 
   // Group g's row count and first value's accumulators (csv_group_sum()'s
   // shape), for the standalone tests and tools.
@@ -211,6 +235,7 @@ class PartialResult {
     hashes_.push_back(h);
     n_.push_back(0);
     for (uint32_t v = 0; v < nvalues_; ++v) acc_.emplace_back();
+    if (extremes_) ext_.resize(ext_.size() + nvalues_);
     insert_slot(g);
     if (created) *created = true;
     return g;
@@ -227,6 +252,15 @@ class PartialResult {
     const std::size_t t = find_or_insert(o.key(g), o.hash(g));
     n_[t] += o.n_[g];
     for (uint32_t v = 0; v < nvalues_; ++v) acc(t, v).merge(o.acc(g, v));
+    if (o.extremes_) {
+      for (uint32_t v = 0; v < nvalues_; ++v) extremes(t, v).merge(o.extremes(g, v));
+    }
+  }
+
+  // Before merging groups of `o` one by one.
+  void prepare_merge(const PartialResult& o) {
+    if (o.nvalues_ != nvalues_) throw std::runtime_error("merging partial results of different queries");
+    if (o.extremes_) keep_extremes();
   }
 
   void merge_key_types(const std::vector<uint8_t>& types) {
@@ -240,7 +274,7 @@ class PartialResult {
       merge_key_types(o.key_types_);
       return;
     }
-    if (o.nvalues_ != nvalues_) throw std::runtime_error("merging partial results of different queries");
+    prepare_merge(o);
     reserve(size() + o.size());
     for (std::size_t g = 0; g < o.size(); ++g) merge_group(o, g);
     merge_key_types(o.key_types_);
@@ -260,12 +294,14 @@ class PartialResult {
     key_off_.reserve(groups + 1);
     n_.reserve(groups);
     acc_.reserve(groups * nvalues_);
+    if (extremes_) ext_.reserve(groups * nvalues_);
   }
 
   // Compact binary form (see wire.h): exact accumulators travel, never
   // rounded sums.
   void serialize(std::string& out) const {
     wire::put<uint32_t>(out, nvalues_);
+    wire::put<uint8_t>(out, extremes_);
     wire::put<uint64_t>(out, key_types_.size());
     for (uint8_t t : key_types_) wire::put<uint8_t>(out, t);
     wire::put<uint64_t>(out, size());
@@ -275,8 +311,10 @@ class PartialResult {
       for (uint32_t v = 0; v < nvalues_; ++v) {
         const ValueAcc& a = acc(g, v);
         wire::put<int64_t>(out, a.missing);
-        wire::put<double>(out, a.min);
-        wire::put<double>(out, a.max);
+        if (extremes_) {
+          wire::put<double>(out, extremes(g, v).min);
+          wire::put<double>(out, extremes(g, v).max);
+        }
         if (const BigDecimal* b = a.sum.big()) {
           wire::put<uint8_t>(out, 1);
           wire::put<uint8_t>(out, b->negative());
@@ -295,9 +333,10 @@ class PartialResult {
   // Reads what serialize() wrote; throws std::runtime_error on malformed input.
   static PartialResult deserialize(wire::Reader& in) {
     const uint32_t nv = in.get<uint32_t>();
+    const uint8_t ext = in.get<uint8_t>();
     const uint64_t nk = in.get<uint64_t>();
-    if (nv > (1u << 16) || nk > in.left()) throw std::runtime_error("damaged partial result");
-    PartialResult r(nv, static_cast<uint32_t>(nk));
+    if (nv > (1u << 16) || ext > 1 || nk > in.left()) throw std::runtime_error("damaged partial result");
+    PartialResult r(nv, static_cast<uint32_t>(nk), ext != 0);
     for (auto& t : r.key_types_) t = in.get<uint8_t>();
     const uint64_t n = in.get<uint64_t>();
     for (uint64_t i = 0; i < n; ++i) {
@@ -308,8 +347,10 @@ class PartialResult {
       for (uint32_t v = 0; v < nv; ++v) {
         ValueAcc& a = r.acc(g, v);
         a.missing = in.get<int64_t>();
-        a.min = in.get<double>();
-        a.max = in.get<double>();
+        if (ext) {
+          r.extremes(g, v).min = in.get<double>();
+          r.extremes(g, v).max = in.get<double>();
+        }
         if (in.get<uint8_t>()) {
           const bool neg = in.get<uint8_t>() != 0;
           const int32_t scale = in.get<int32_t>();
@@ -376,12 +417,14 @@ class PartialResult {
   void grow() { rehash(slots_.size() * 2); }
 
   uint32_t nvalues_;
+  bool extremes_;
   std::vector<uint8_t> key_types_;
   std::vector<char> key_bytes_;
   std::vector<uint64_t> key_off_;  // key g is key_bytes_[key_off_[g], key_off_[g + 1])
   std::vector<uint64_t> hashes_;
   std::vector<int64_t> n_;
   std::vector<ValueAcc> acc_;  // nvalues_ per group
+  std::vector<Extremes> ext_;  // nvalues_ per group if extremes_, else none
   std::vector<Slot> slots_;
 };
 

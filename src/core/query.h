@@ -98,6 +98,13 @@ struct Query {
   std::vector<uint32_t> value_col;  // per value: index into columns
 
   bool has_filter() const { return !filter.empty(); }
+  // Some value's minimum or maximum is asked for (partials keep Extremes).
+  bool any_minmax() const {
+    for (const ValueSpec& v : values) {
+      if (v.minmax) return true;
+    }
+    return false;
+  }
 
   uint32_t column(const std::string& name) {
     for (uint32_t i = 0; i < columns.size(); ++i) {

@@ -27,8 +27,8 @@ class PartitionedTotal {
   static constexpr int kBits = 8;
   static constexpr std::size_t kParts = std::size_t{1} << kBits;
 
-  PartitionedTotal(uint32_t nvalues, uint32_t nkeys) : key_types_(nkeys, 0), locks_(kParts) {
-    for (std::size_t i = 0; i < kParts; ++i) parts_.emplace_back(nvalues, nkeys);
+  PartitionedTotal(uint32_t nvalues, uint32_t nkeys, bool extremes = false) : key_types_(nkeys, 0), locks_(kParts) {
+    for (std::size_t i = 0; i < kParts; ++i) parts_.emplace_back(nvalues, nkeys, extremes);
   }
 
   void merge(const PartialResult& p) {
@@ -53,6 +53,7 @@ class PartitionedTotal {
       if (start[i] == start[i + 1]) continue;
       std::lock_guard<std::mutex> lock(locks_[i]);
       PartialResult& t = parts_[i];
+      t.prepare_merge(p);
       t.reserve(t.size() + (start[i + 1] - start[i]));
       // The partition's table is cold: ask for slots a few groups ahead.
       constexpr uint32_t kAhead = 8;
@@ -81,6 +82,7 @@ class PartitionedTotal {
     PartialResult all(parts_[0].nvalues(), static_cast<uint32_t>(key_types_.size()));
     all.reserve(size());
     for (const PartialResult& p : parts_) {
+      all.prepare_merge(p);
       for (std::size_t g = 0; g < p.size(); ++g) all.merge_group(p, g);
     }
     all.merge_key_types(key_types_);
@@ -118,7 +120,8 @@ class ChainReducer {
  public:
   explicit ChainReducer(const Plan& plan)
       : plan_(plan),
-        total_(static_cast<uint32_t>(plan.query.values.size()), static_cast<uint32_t>(plan.query.keys.size())) {
+        total_(static_cast<uint32_t>(plan.query.values.size()), static_cast<uint32_t>(plan.query.keys.size()),
+               plan.query.any_minmax()) {
     const std::size_t nf = plan.files.size();
     next_.assign(nf, 0);
     end_.assign(nf, 0);

@@ -37,33 +37,54 @@ struct KeyColumn {
   uint32_t distinct = 0;                // text columns: ranks are below this
 };
 
-// Per row and value column (index row * nvalues + v), the accumulator: the
-// group's own in its partial, not a copy (millions of groups), or a merged
-// one when typing made several groups one.
+// Per row and value column (index row * nvalues + v), the accumulator and,
+// if the query asks, the extremes: the group's own in its partial, not a
+// copy (millions of groups), or merged ones when typing made several groups
+// one.
 class SummaryAccs {
  public:
   const ValueAcc& operator[](std::size_t i) const { return *at_[i]; }
+  // Over the non-missing values (infinite if none); only with extremes.
+  double min(std::size_t i) const { return ext_at_[i]->min; }
+  double max(std::size_t i) const { return ext_at_[i]->max; }
+  bool has_extremes() const { return !ext_at_.empty(); }
   std::size_t size() const { return at_.size(); }
   // n entries, each then set() once (from any thread) before use.
-  void resize(std::size_t n) {
+  void resize(std::size_t n, bool extremes) {
     at_.assign(n, nullptr);
-    mine_.assign(n, nullptr);
+    own_index_.assign(n, 0);
+    ext_at_.assign(extremes ? n : 0, nullptr);
   }
-  void set(std::size_t i, const ValueAcc& a) { at_[i] = &a; }
-  // Merges `a` into entry i, which from then on lives here.
-  void merge_into(std::size_t i, const ValueAcc& a) {
-    if (!mine_[i]) {
+  void set(std::size_t i, const PartialResult& p, std::size_t g, uint32_t v) {
+    at_[i] = &p.acc(g, v);
+    if (!ext_at_.empty()) ext_at_[i] = p.has_extremes() ? &p.extremes(g, v) : &none();
+  }
+  // Merges group g's value v of p into entry i, which from then on lives here.
+  void merge_into(std::size_t i, const PartialResult& p, std::size_t g, uint32_t v) {
+    if (own_index_[i] == 0) {
       own_.push_back(*at_[i]);
-      mine_[i] = &own_.back();
-      at_[i] = mine_[i];
+      at_[i] = &own_.back();
+      if (!ext_at_.empty()) {
+        own_ext_.push_back(*ext_at_[i]);
+        ext_at_[i] = &own_ext_.back();
+      }
+      own_index_[i] = static_cast<uint32_t>(own_.size());
     }
-    mine_[i]->merge(a);
+    own_[own_index_[i] - 1].merge(p.acc(g, v));
+    if (!ext_at_.empty() && p.has_extremes()) own_ext_[own_index_[i] - 1].merge(p.extremes(g, v));
   }
 
  private:
+  static const Extremes& none() {
+    static const Extremes empty;
+    return empty;
+  }
+
   std::vector<const ValueAcc*> at_;
-  std::vector<ValueAcc*> mine_;  // the entry's own copy, once merged
-  std::deque<ValueAcc> own_;     // stable addresses
+  std::vector<const Extremes*> ext_at_;
+  std::vector<uint32_t> own_index_;  // 1 + the entry's place in own_, once merged
+  std::deque<ValueAcc> own_;         // stable addresses
+  std::deque<Extremes> own_ext_;
 };
 
 struct Summary {
@@ -390,20 +411,22 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
     for (std::size_t i = b; i < e; ++i) n_all[i] = groups[i].part->n(groups[i].index);
   });
   out.n.assign(nrows, 0);
-  out.acc.resize(nrows * nv);
+  bool extremes = false;
+  for (const PartialResult& p : parts) extremes = extremes || p.has_extremes();
+  out.acc.resize(nrows * nv, extremes);
   work.each(nrows, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       int64_t n = 0;
       for (std::size_t s = starts[r]; s < end_of(r); ++s) n += n_all[order[s]];
       out.n[r] = n;
       const GroupRef& g = groups[order[starts[r]]];
-      for (uint32_t v = 0; v < nv; ++v) out.acc.set(r * nv + v, g.part->acc(g.index, v));
+      for (uint32_t v = 0; v < nv; ++v) out.acc.set(r * nv + v, *g.part, g.index, v);
     }
   });
   for (std::size_t r = 0; r < nrows; ++r) {
     for (std::size_t s = starts[r] + 1; s < end_of(r); ++s) {
       const GroupRef& h = groups[order[s]];
-      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, h.part->acc(h.index, v));
+      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, *h.part, h.index, v);
     }
   }
   return out;
