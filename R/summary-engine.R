@@ -101,7 +101,10 @@ engine_frame <- function(res, query) {
       min = res$min[[v]],
       max = res$max[[v]]
     )
-    if (fun %in% c("sum", "mean", "min", "max") && !aggs$na_rm[i]) x[missing > 0] <- NA
+    if (fun %in% c("sum", "mean", "min", "max") && !aggs$na_rm[i]) {
+      some <- missing > 0
+      if (any(some)) x[some] <- NA  # no copy of millions of groups for nothing
+    }
     out[[aggs$name[i]]] <- x
   }
   structure(out, class = "data.frame", row.names = .set_row_names(length(n)))

@@ -124,7 +124,8 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
         }
         SEXP& m = made[c.text_rank[i]];
         if (!m) {
-          tmp.assign(c.texts[i].data(), c.texts[i].size());
+          const std::string_view text = c.dict[c.text_rank[i]];
+          tmp.assign(text.data(), text.size());
           m = Rf_mkCharLenCE(tmp.data(), static_cast<int>(tmp.size()), key_encoding(tmp));
         }
         SET_STRING_ELT(v, i, m);

@@ -428,8 +428,8 @@ std::string compare(const parairline::Summary& got, const Summary& want, const s
       if (want.types[k] == T::real && !same_bits(c.reals.at(i), w.x)) {
         return at + dbl(c.reals[i]) + ", want " + dbl(w.x);
       }
-      if (want.types[k] == T::text && c.texts.at(i) != w.s) {
-        return at + "\"" + show(c.texts[i]) + "\", want \"" + show(w.s) + "\"";
+      if (want.types[k] == T::text && c.text(i) != w.s) {
+        return at + "\"" + show(c.text(i)) + "\", want \"" + show(w.s) + "\"";
       }
     }
     const Agg& w = want.aggs[i];
@@ -1931,7 +1931,7 @@ void test_short_keys() {
       std::string got;
       run_query({path}, q, threads == 1 ? 1 << 20 : 9, threads, err, [&](const parairline::Summary& s, const Plan&) {
         for (std::size_t i = 0; i < s.size(); ++i) {
-          for (const KeyColumn& k : s.keys) got += std::string(k.texts.at(i)) + (&k == &s.keys.back() ? "=" : " ");
+          for (const KeyColumn& k : s.keys) got += std::string(k.text(i)) + (&k == &s.keys.back() ? "=" : " ");
           got += dbl(s.acc[i].sum.to_double()) + " ";
         }
       });
@@ -1948,7 +1948,7 @@ void test_short_keys() {
     CoreError err;
     std::string got;
     run_query({nul}, q, 1 << 20, threads, err, [&](const parairline::Summary& s, const Plan&) {
-      for (std::size_t i = 0; i < s.size(); ++i) got += show(s.keys[0].texts.at(i)) + "=" + dbl(s.acc[i].sum.to_double()) + " ";
+      for (std::size_t i = 0; i < s.size(); ++i) got += show(s.keys[0].text(i)) + "=" + dbl(s.acc[i].sum.to_double()) + " ";
     });
     CHECK(err.kind == CoreError::Kind::parse && err.message.find("NUL") != std::string::npos && err.line == 3,
           "regression: a key with a NUL byte (\"ABCDEF\\0p\") is an error on line 3; got " +
@@ -2270,7 +2270,7 @@ void test_summarise_groups() {
     const std::vector<PartialResult> parts = {p};  // the summary's texts view into these
     const parairline::Summary s = summarise_groups(parts, p.key_types(), q, {});
     CHECK(s.keys[0].type == KeyType::text && s.keys[1].type == KeyType::real && s.size() == 3 &&
-              s.keys[0].texts[0] == "010" && s.keys[0].texts[1] == "10" && s.keys[0].texts[2] == "9",
+              s.keys[0].text(0) == "010" && s.keys[0].text(1) == "10" && s.keys[0].text(2) == "9",
           "a dropped row's text makes the column text (\"010\" < \"10\" < \"9\"), its real the other real");
     const std::string d = ref::compare(s, ref::group(texts, aggs, {T::text, T::real}, {false, false}), q.values);
     CHECK(d.empty(), "dropped rows' key types: " + d);
@@ -2310,7 +2310,7 @@ void test_summarise_groups() {
     const std::vector<PartialResult> parts = {p};
     const parairline::Summary s = summarise_groups(parts, p.key_types(), q, files);
     const std::string d = ref::compare(s, ref::group(texts, aggs, {T::none, T::none}, {true, false}), q.values);
-    CHECK(d.empty() && s.keys[0].texts[0] == "a.zip:m.csv" && s.keys[1].ints[0] == 2 && s.keys[1].missing[2],
+    CHECK(d.empty() && s.keys[0].text(0) == "a.zip:m.csv" && s.keys[1].ints[0] == 2 && s.keys[1].missing[2],
           ".file keys are the files' names, sorted as text: " + d);
   }
   // Sort order per type, missing last.
@@ -2340,7 +2340,7 @@ void test_summarise_groups() {
         } else if (k.type == KeyType::real) {
           order += dbl(k.reals[i]) + " ";
         } else {
-          order += std::string(k.texts[i]) + " ";
+          order += std::string(k.text(i)) + " ";
         }
       }
       CHECK(s.keys[0].type == c.type && order == c.order, "sort order: " + show(order) + ", want " + show(c.order));
@@ -2459,7 +2459,7 @@ void test_many_groups() {
           "150,000 groups summarised on 2 threads agree with the reference (" + std::to_string(texts.size()) +
               " -> " + std::to_string(want.keys.size()) + " groups): " + d);
     bool same = one.size() == two.size() && one.n == two.n && one.keys[0].ints == two.keys[0].ints &&
-                one.keys[1].texts == two.keys[1].texts && one.keys[1].text_rank == two.keys[1].text_rank;
+                one.keys[1].dict == two.keys[1].dict && one.keys[1].text_rank == two.keys[1].text_rank;
     for (std::size_t i = 0; same && i < one.acc.size(); ++i) {
       same = one.acc[i].sum.same_value(two.acc[i].sum) && one.acc.min(i) == two.acc.min(i) &&
              one.acc.max(i) == two.acc.max(i);
@@ -2486,7 +2486,7 @@ void test_many_groups() {
       run_query({path}, q, uint64_t{1} << 30, threads, err, [&](const parairline::Summary& s, const Plan&) {
         ok = s.size() == static_cast<std::size_t>(nkeys);
         for (std::size_t r = 0; ok && r < s.size(); ++r) {
-          const int k = std::atoi(std::string(s.keys[0].texts[r].substr(1)).c_str());
+          const int k = std::atoi(std::string(s.keys[0].text(r).substr(1)).c_str());
           ok = s.n[r] == 2 && s.acc[r].sum.to_double() == 2 * (k + 0.5) && s.acc.min(r) == k + 0.5 &&
                s.acc.max(r) == k + 0.5;
         }

@@ -32,9 +32,16 @@ struct KeyColumn {
   std::vector<uint8_t> missing;   // per row
   std::vector<int32_t> ints;      // integer columns
   std::vector<double> reals;      // real columns
-  std::vector<std::string_view> texts;  // text columns (views into the partials or the plan)
-  std::vector<uint32_t> text_rank;      // text columns: equal texts, equal ranks (R makes each string once)
-  uint32_t distinct = 0;                // text columns: ranks are below this
+  // Text columns: per row the rank of its text (equal texts, equal ranks:
+  // R makes each string once), and the distinct texts by rank (views into
+  // the partials or the plan). A missing row's rank is `distinct`.
+  std::vector<uint32_t> text_rank;
+  std::vector<std::string_view> dict;
+  uint32_t distinct = 0;
+
+  std::string_view text(std::size_t row) const {
+    return text_rank[row] < dict.size() ? dict[text_rank[row]] : std::string_view();
+  }
 };
 
 // Per row and value column (index row * nvalues + v), the accumulator and,
@@ -179,12 +186,12 @@ struct TextEntry {
   uint32_t row;
 };
 
-// Dense ranks of a text column: the distinct texts found by hashing (a key
-// column of a many-group summary has few: tail numbers, dates), then only
-// those sorted.
-inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, const std::vector<uint8_t>& missing,
-                                        const RowWork& work, uint32_t& distinct_count) {
-  const std::size_t n = x.size();
+// Dense ranks of a text column of n groups (group i's text is x(i)): the
+// distinct texts found by hashing (a key column of a many-group summary has
+// few: tail numbers, dates), then only those sorted into `dict`.
+template <class Field>
+std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vector<uint8_t>& missing,
+                                 const RowWork& work, std::vector<std::string_view>& dict) {
   std::vector<std::string_view> distinct;
   std::vector<uint32_t> id(n, 0);
   std::size_t nslots = 16;
@@ -192,7 +199,7 @@ inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, 
   std::vector<uint64_t> hashes;
   for (std::size_t i = 0; i < n; ++i) {
     if (missing[i]) continue;
-    const std::string_view v = x[i];
+    const std::string_view v = x(i);
     const uint64_t h = hash_bytes(v.data(), v.size());
     std::size_t j = h & (nslots - 1);
     for (; slots[j] != 0; j = (j + 1) & (nslots - 1)) {
@@ -225,9 +232,13 @@ inline std::vector<uint32_t> text_ranks(const std::vector<std::string_view>& x, 
     return distinct[a.row] < distinct[b.row];  // byte order: char_traits<char> compares as unsigned char
   });
   std::vector<uint32_t> rank_of(distinct.size());
-  for (uint32_t r = 0; r < e.size(); ++r) rank_of[e[r].row] = r;
-  distinct_count = static_cast<uint32_t>(distinct.size());
-  for (std::size_t i = 0; i < n; ++i) id[i] = missing[i] ? distinct_count : rank_of[id[i]];
+  dict.resize(distinct.size());
+  for (uint32_t r = 0; r < e.size(); ++r) {
+    rank_of[e[r].row] = r;
+    dict[r] = distinct[e[r].row];
+  }
+  const uint32_t na_rank = static_cast<uint32_t>(distinct.size());
+  for (std::size_t i = 0; i < n; ++i) id[i] = missing[i] ? na_rank : rank_of[id[i]];
   return id;
 }
 
@@ -276,17 +287,14 @@ std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyTyp
   col.missing.assign(ng, 0);
   if (t == KeyType::integer) col.ints.assign(ng, 0);
   if (t == KeyType::real) col.reals.assign(ng, 0.0);
-  if (t == KeyType::text) col.texts.assign(ng, std::string_view());
   work.each(ng, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       const std::string_view f = field(i);
       // A number column's empty texts are missing; a text column's only if listed.
       const bool missing = !file_key && (t == KeyType::text ? na.text(f) : na.number(f));
       col.missing[i] = missing;
-      if (t == KeyType::text) {
-        col.texts[i] = f;
-      } else if (missing) {
-      } else if (t == KeyType::integer) {
+      if (missing || t == KeyType::text) continue;
+      if (t == KeyType::integer) {
         classify_key(f, &col.ints[i], nullptr, na, dec);
       } else {
         int32_t as_int = 0;
@@ -296,7 +304,9 @@ std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyTyp
   });
   if (t == KeyType::integer) return number_ranks(col.ints, col.missing, work);
   if (t == KeyType::real) return number_ranks(col.reals, col.missing, work);
-  return text_ranks(col.texts, col.missing, work, col.distinct);
+  std::vector<uint32_t> ranks = text_ranks(ng, field, col.missing, work, col.dict);
+  col.distinct = static_cast<uint32_t>(col.dict.size());
+  return ranks;
 }
 
 }  // namespace summary_detail
@@ -389,8 +399,8 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
     if (from.type == KeyType::integer) to.ints.resize(nrows);
     if (from.type == KeyType::real) to.reals.resize(nrows);
     if (from.type == KeyType::text) {
-      to.texts.resize(nrows);
       to.text_rank.resize(nrows);
+      to.dict = typed[k].dict;
     }
     work.each(nrows, [&](std::size_t b, std::size_t e) {
       for (std::size_t r = b; r < e; ++r) to.missing[r] = from.missing[order[starts[r]]];
@@ -399,10 +409,7 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
       } else if (from.type == KeyType::real) {
         for (std::size_t r = b; r < e; ++r) to.reals[r] = from.reals[order[starts[r]]];
       } else {
-        for (std::size_t r = b; r < e; ++r) {
-          to.texts[r] = from.texts[order[starts[r]]];
-          to.text_rank[r] = ranks[k][order[starts[r]]];
-        }
+        for (std::size_t r = b; r < e; ++r) to.text_rank[r] = ranks[k][order[starts[r]]];
       }
     });
   }
