@@ -2381,22 +2381,8 @@ void test_summarise_groups() {
         fields.push_back(f);
       }
       PartialResult& p = parts[rng() % parts.size()];
-      const std::size_t before = p.size();
-      const std::string key = join_key(fields);
-      const std::size_t gi = p.find_or_insert(key);
-      if (p.size() == before) continue;  // the same raw key twice in one partial: skip
-      p.n(gi) = 1 + static_cast<int64_t>(rng() % 9);
-      const std::string v = std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".5";
-      p.acc(gi, 0).sum.add(dec(v));
-      p.keep_extremes();
-      p.extremes(gi, 0).min = p.extremes(gi, 0).max = std::strtod(v.c_str(), nullptr);
-      texts.push_back(fields);
-      ref::Agg a;
-      a.n = p.n(gi);
-      a.acc.resize(1);
-      ref::read_num(v, a.acc[0].sum);
-      a.acc[0].min = a.acc[0].max = std::strtod(v.c_str(), nullptr);
-      aggs.push_back(a);
+      const int64_t n = 1 + static_cast<int64_t>(rng() % 9);
+      add_group(p, texts, aggs, fields, n, std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".5");
     }
     const Query q = key_query(names);
     const parairline::Summary s = summarise_groups(parts, std::vector<uint8_t>(nk, 0), q, {});
@@ -2434,21 +2420,8 @@ void test_many_groups() {
       const std::string a = (rng() % 4 == 0 ? "00" : "") + std::to_string(id);
       const std::string b = "T" + std::to_string(rng() % 700);
       PartialResult& p = parts[rng() % parts.size()];
-      const std::size_t before = p.size();
-      const std::size_t gi = p.find_or_insert(join_key({a, b}));
-      if (p.size() == before) continue;
-      p.n(gi) = 1 + static_cast<int64_t>(rng() % 5);
-      const std::string v = std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".25";
-      p.acc(gi, 0).sum.add(dec(v));
-      p.keep_extremes();
-      p.extremes(gi, 0).min = p.extremes(gi, 0).max = std::strtod(v.c_str(), nullptr);
-      texts.push_back({a, b});
-      ref::Agg r;
-      r.n = p.n(gi);
-      r.acc.resize(1);
-      ref::read_num(v, r.acc[0].sum);
-      r.acc[0].min = r.acc[0].max = std::strtod(v.c_str(), nullptr);
-      aggs.push_back(r);
+      const int64_t n = 1 + static_cast<int64_t>(rng() % 5);
+      add_group(p, texts, aggs, {a, b}, n, std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".25");
     }
     const Query q = key_query({"a", "b"});
     const ref::Summary want = ref::group(texts, aggs, {ref::T::none, ref::T::none}, {false, false});
