@@ -3,7 +3,8 @@
 # the 12 monthly files bench/bench.R generates, made here if missing.
 # Sourced by bench/summarise.R and bench/dialects.R.
 
-bench_setup <- function(default_reps) {
+# Defines dir, keep, reps and monthly in the calling script's environment.
+bench_setup <- function(default_reps, envir = parent.frame()) {
   args <- commandArgs(trailingOnly = TRUE)
   dir <- if (length(args) >= 1) args[1] else Sys.getenv("PARAIRLINE_BENCH_DIR", "")
   keep <- nzchar(dir)
@@ -15,5 +16,6 @@ bench_setup <- function(default_reps) {
     cat("Generating 12 x 500,000 rows with airontime_simulate() ...\n")
     parairline::airontime_simulate(dir, years = 1990, months = 1:12, rows_per_file = 5e5)
   }
-  list(dir = dir, keep = keep, reps = reps, monthly = monthly)
+  list2env(list(dir = dir, keep = keep, reps = reps, monthly = monthly), envir = envir)
+  invisible(NULL)
 }

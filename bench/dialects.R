@@ -13,11 +13,7 @@ suppressPackageStartupMessages(library(parairline))
 
 # bench/common.R, beside this script (run as Rscript bench/<name>.R).
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)[1])), "common.R"))
-setup <- bench_setup(5L)
-dir <- setup$dir
-keep <- setup$keep
-reps <- setup$reps
-monthly <- setup$monthly
+bench_setup(5L)  # dir, keep, reps, monthly
 threads <- 2L
 
 # The copy: every comma becomes a semicolon and every point a comma, byte

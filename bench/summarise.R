@@ -15,11 +15,7 @@ suppressPackageStartupMessages({
 
 # bench/common.R, beside this script (run as Rscript bench/<name>.R).
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)[1])), "common.R"))
-setup <- bench_setup(3L)
-dir <- setup$dir
-keep <- setup$keep
-reps <- setup$reps
-monthly <- setup$monthly
+bench_setup(3L)  # dir, keep, reps, monthly
 threads <- 2L
 many <- file.path(dir, "many-groups.csv")
 if (!file.exists(many)) {
