@@ -131,6 +131,19 @@ void parallel_for(Index first, Index last, const F& f) {
   parallel_for(first, last, f, auto_partitioner());
 }
 
+// body(piece) for pieces of `range` of its grain size (the last shorter),
+// each once, on the arena's threads.
+template <class Value, class Body>
+void parallel_for(const blocked_range<Value>& range, const Body& body) {
+  const std::size_t grain = std::max<std::size_t>(1, range.grainsize());
+  const std::size_t pieces = (range.size() + grain - 1) / grain;
+  parallel_for(std::size_t{0}, pieces, [&](std::size_t p) {
+    const Value begin = range.begin() + p * grain;
+    const Value end = p + 1 == pieces ? range.end() : begin + grain;
+    body(blocked_range<Value>(begin, end, grain));
+  });
+}
+
 template <class Iterator, class Compare>
 void parallel_sort(Iterator begin, Iterator end, const Compare& less) {
   std::sort(begin, end, less);
