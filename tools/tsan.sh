@@ -1,6 +1,7 @@
 #!/bin/sh
 # ThreadSanitizer on the R-free core's multithreaded (TBB) path, without R:
-# builds tools/core-tests.cpp and a corpus replayer of the fuzz harness with
+# builds tools/core-tests.cpp, tools/summary-tests.cpp (the summary's loops
+# and sorts on threads) and a corpus replayer of the fuzz harness with
 # -fsanitize=thread and runs them; fails on any report.
 #
 # Debian's libtbb is not instrumented, so TSan cannot see the hand-offs inside
@@ -13,7 +14,8 @@
 # in place.
 #
 # Environment: CXX (default g++), TSAN_ITERATIONS (random inputs in the core
-# tests, default 600: TSan is slow), TSAN_ROUNDS (default 2: reports depend
+# tests, default 600: TSan is slow), TSAN_SUMMARY_CASES (random files in the
+# summary tests, default 20), TSAN_ROUNDS (default 2: reports depend
 # on timing, so the tests run more than once).
 set -eu
 cd "$(dirname "$0")/.."
@@ -72,6 +74,8 @@ COMPRESS_LIBS=$(echo "$FLAGS_OUT" | sed -n 's/^LIBS=//p')
 # shellcheck disable=SC2086
 $CXX $FLAGS $COMPRESS_CPPFLAGS -Isrc -Itools tools/core-tests.cpp -o "$OUT/core-tests" -ltbb -lz $COMPRESS_LIBS
 # shellcheck disable=SC2086
+$CXX $FLAGS $COMPRESS_CPPFLAGS -Isrc -Itools tools/summary-tests.cpp -o "$OUT/summary-tests" -ltbb -lz $COMPRESS_LIBS
+# shellcheck disable=SC2086
 $CXX $FLAGS $COMPRESS_CPPFLAGS -DPARAIRLINE_FUZZ_STANDALONE -Isrc -Itools tools/fuzz/fuzz_chunks.cpp -o "$OUT/fuzz-replay" -ltbb -lz $COMPRESS_LIBS
 
 status=0
@@ -79,14 +83,18 @@ reports=0
 round=1
 while [ "$round" -le "${TSAN_ROUNDS:-2}" ]; do
   "$OUT/core-tests" "${TSAN_ITERATIONS:-600}" > "$OUT/core-tests-$round.log" 2>&1 || status=$?
+  "$OUT/summary-tests" "${TSAN_SUMMARY_CASES:-20}" > "$OUT/summary-tests-$round.log" 2>&1 || status=$?
   "$OUT/fuzz-replay" tools/fuzz/corpus/* > "$OUT/fuzz-replay-$round.log" 2>&1 || status=$?
-  n=$(cat "$OUT/core-tests-$round.log" "$OUT/fuzz-replay-$round.log" | grep -c "WARNING: ThreadSanitizer" || true)
-  echo "round $round: $(tail -n 1 "$OUT/core-tests-$round.log"); $(tail -n 1 "$OUT/fuzz-replay-$round.log"); $n report(s)"
+  n=$(cat "$OUT/core-tests-$round.log" "$OUT/summary-tests-$round.log" "$OUT/fuzz-replay-$round.log" |
+      grep -c "WARNING: ThreadSanitizer" || true)
+  echo "round $round: $(tail -n 1 "$OUT/core-tests-$round.log"); summary-tests $(tail -n 1 "$OUT/summary-tests-$round.log");" \
+       "$(tail -n 1 "$OUT/fuzz-replay-$round.log"); $n report(s)"
   reports=$((reports + n))
   round=$((round + 1))
 done
 if [ "$reports" -ne 0 ] || [ "$status" -ne 0 ]; then
-  grep -h -A 40 "WARNING: ThreadSanitizer" "$OUT"/core-tests-*.log "$OUT"/fuzz-replay-*.log | head -n 150 >&2 || true
+  grep -h -A 40 "WARNING: ThreadSanitizer" "$OUT"/core-tests-*.log "$OUT"/summary-tests-*.log "$OUT"/fuzz-replay-*.log |
+    head -n 150 >&2 || true
   echo "tsan.sh: $reports ThreadSanitizer report(s), exit status $status (logs in $OUT/)" >&2
   exit 1
 fi
