@@ -204,6 +204,7 @@ class ChunkScanner {
     number_missing_.assign(cols_.size(), 0);
     key_parts_.resize(q.keys.size());
     numbers_.resize(cols_.size());
+    if (q.filter.size() == 1) filter_col_ = static_cast<int32_t>(q.filter[0].col);
   }
 
   void start_at_record(uint64_t pos) {
@@ -387,6 +388,25 @@ class ChunkScanner {
     }
   };
 
+  // The filter's verdict on the current row. A filter on one column gives
+  // the same verdict for the same bytes, so the last one is kept: flags and
+  // codes (CANCELLED == 0) repeat row after row.
+  Truth filter_row() {
+    std::string_view v;
+    if (filter_col_ >= 0) {
+      v = raw(static_cast<uint32_t>(filter_col_));
+      if (v.size() == memo_len_ && std::memcmp(v.data(), memo_, v.size()) == 0) return memo_truth_;
+    }
+    RowAccess row{*this};
+    const Truth t = eval_filter(q_.filter, static_cast<int32_t>(q_.filter.size() - 1), row, q_.dialect.na);
+    if (filter_col_ >= 0 && t != Truth::fail && v.size() <= sizeof memo_) {
+      std::memcpy(memo_, v.data(), v.size());
+      memo_len_ = v.size();
+      memo_truth_ = t;
+    }
+    return t;
+  }
+
   // A row the filter drops still types its key columns.
   void type_dropped_keys() {
     std::vector<uint8_t>& types = out_.partial.key_types();
@@ -421,8 +441,7 @@ class ChunkScanner {
       return;
     }
     if (q_.has_filter()) {
-      RowAccess row{*this};
-      const Truth keep = eval_filter(q_.filter, static_cast<int32_t>(q_.filter.size() - 1), row, q_.dialect.na);
+      const Truth keep = filter_row();
       if (keep == Truth::fail) return;
       if (keep != Truth::yes) {
         type_dropped_keys();
@@ -661,6 +680,10 @@ class ChunkScanner {
   std::vector<Decimal> numbers_;
   std::string key_buf_;
   std::vector<std::string_view> key_parts_;
+  int32_t filter_col_ = -1;  // the filter's one column, if it is one comparison (or test) of one column
+  char memo_[32];            // that column's bytes in the last row filtered, and the verdict
+  std::size_t memo_len_ = ~std::size_t{0};
+  Truth memo_truth_ = Truth::no;
 };
 
 // The scan loop, for each instruction set.
