@@ -115,7 +115,7 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
       // One CHARSXP per distinct text (by rank), reused: a many-group summary
       // repeats each tail number or date thousands of times. Each is held by
       // `v` from its first use on.
-      std::vector<SEXP> made(c.distinct, nullptr);
+      std::vector<SEXP> made(c.dict.size(), nullptr);
       std::string tmp;
       for (R_xlen_t i = 0; i < n; ++i) {
         if (c.missing[i]) {

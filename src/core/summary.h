@@ -34,10 +34,9 @@ struct KeyColumn {
   std::vector<double> reals;      // real columns
   // Text columns: per row the rank of its text (equal texts, equal ranks:
   // R makes each string once), and the distinct texts by rank (views into
-  // the partials or the plan). A missing row's rank is `distinct`.
+  // the partials or the plan). A missing row's rank is dict.size().
   std::vector<uint32_t> text_rank;
   std::vector<std::string_view> dict;
-  uint32_t distinct = 0;
 
   std::string_view text(std::size_t row) const {
     return text_rank[row] < dict.size() ? dict[text_rank[row]] : std::string_view();
@@ -252,7 +251,6 @@ inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32
   order.swap(out);
 }
 
-
 template <class T>
 std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing, const RowWork& work) {
   std::vector<NumberEntry<T>> e;
@@ -304,9 +302,7 @@ std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyTyp
   });
   if (t == KeyType::integer) return number_ranks(col.ints, col.missing, work);
   if (t == KeyType::real) return number_ranks(col.reals, col.missing, work);
-  std::vector<uint32_t> ranks = text_ranks(ng, field, col.missing, work, col.dict);
-  col.distinct = static_cast<uint32_t>(col.dict.size());
-  return ranks;
+  return text_ranks(ng, field, col.missing, work, col.dict);
 }
 
 }  // namespace summary_detail
@@ -368,12 +364,6 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
 
   // Emit the rows; a run of equal rank tuples is one group (typing can make
   // several groups one).
-  out.keys.resize(nk);
-  for (std::size_t k = 0; k < nk; ++k) {
-    KeyColumn& to = out.keys[k];
-    to.type = typed[k].type;
-    to.distinct = typed[k].distinct;
-  }
   std::vector<uint8_t> starts_row(ng, 0);
   work.each(ng, [&](std::size_t b, std::size_t e) {
     for (std::size_t s = b; s < e; ++s) {
@@ -392,15 +382,17 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   const auto end_of = [&](std::size_t r) { return r + 1 < nrows ? starts[r + 1] : ng; };
   // Gathers, one array at a time: independent loads in a tight loop keep
   // many cache misses in flight (millions of groups in hash order).
+  out.keys.resize(nk);
   for (std::size_t k = 0; k < nk; ++k) {
     const KeyColumn& from = typed[k];
     KeyColumn& to = out.keys[k];
+    to.type = from.type;
     to.missing.resize(nrows);
     if (from.type == KeyType::integer) to.ints.resize(nrows);
     if (from.type == KeyType::real) to.reals.resize(nrows);
     if (from.type == KeyType::text) {
       to.text_rank.resize(nrows);
-      to.dict = typed[k].dict;
+      to.dict = std::move(typed[k].dict);
     }
     work.each(nrows, [&](std::size_t b, std::size_t e) {
       for (std::size_t r = b; r < e; ++r) to.missing[r] = from.missing[order[starts[r]]];
