@@ -546,36 +546,41 @@ class ChunkScanner {
     return false;
   }
 
-  bool has_line_end_field() {
+  // The first key column (not `.file`) for which bad(c) holds, or -1.
+  template <class Bad>
+  int32_t first_key_field(Bad bad) {
     for (std::size_t k = 0; k < q_.keys.size(); ++k) {
       const int32_t c = q_.key_col[k];
-      if (c < 0) continue;
-      const std::string_view v = raw(static_cast<uint32_t>(c));
-      if (quote_ && !v.empty() && v.front() == quote_) continue;  // quoted: the line end is data
-      if (v.find_first_of("\r\n") != std::string_view::npos) {
-        fail_parse(field_label(static_cast<uint32_t>(c)) + " has a line end inside a field that is not quoted: " +
-                       "the file mixes line ends (" + (lf_ ? "LF or CRLF, and a bare CR" : "bare CR, and LF") +
-                       "). Convert it to one kind of line end.",
-                   fp_.cols[static_cast<uint32_t>(c)] + 1, v);
-        return true;
-      }
+      if (c >= 0 && bad(static_cast<uint32_t>(c))) return c;
     }
-    return false;
+    return -1;
+  }
+
+  bool has_line_end_field() {
+    const int32_t c = first_key_field([&](uint32_t col) {
+      const std::string_view v = raw(col);
+      if (quote_ && !v.empty() && v.front() == quote_) return false;  // quoted: the line end is data
+      return v.find_first_of("\r\n") != std::string_view::npos;
+    });
+    if (c < 0) return false;
+    const uint32_t col = static_cast<uint32_t>(c);
+    fail_parse(field_label(col) + " has a line end inside a field that is not quoted: " +
+                   "the file mixes line ends (" + (lf_ ? "LF or CRLF, and a bare CR" : "bare CR, and LF") +
+                   "). Convert it to one kind of line end.",
+               fp_.cols[col] + 1, raw(col));
+    return true;
   }
 
   bool has_nul_field() {
-    for (std::size_t k = 0; k < q_.keys.size(); ++k) {
-      const int32_t c = q_.key_col[k];
-      if (c < 0) continue;
-      const std::string_view v = text(static_cast<uint32_t>(c));
-      if (done_) return true;
-      if (std::memchr(v.data(), '\0', v.size())) {
-        fail_parse(field_label(static_cast<uint32_t>(c)) + " has a NUL byte, which R strings cannot hold.",
-                   fp_.cols[static_cast<uint32_t>(c)] + 1, v);
-        return true;
-      }
-    }
-    return false;
+    const int32_t c = first_key_field([&](uint32_t col) {
+      const std::string_view v = text(col);
+      return done_ || std::memchr(v.data(), '\0', v.size()) != nullptr;
+    });
+    if (c < 0) return false;
+    if (done_) return true;  // a stray quote, already reported
+    const uint32_t col = static_cast<uint32_t>(c);
+    fail_parse(field_label(col) + " has a NUL byte, which R strings cannot hold.", fp_.cols[col] + 1, text(col));
+    return true;
   }
 
   static bool has_quote(const char* p, std::size_t n, char quote) {
