@@ -406,6 +406,14 @@ class SimMonth {
       carrier_index_.push_back(static_cast<int>(i));
       carrier_cum_.push_back(cum);
     }
+    // Each carrier has a fixed fleet sized by its share of a full-size day,
+    // whatever the file's row count: a small file samples the same aircraft,
+    // and at full size an aircraft flies a few legs a day, as real ones do.
+    for (std::size_t k = 0; k < carrier_cum_.size(); ++k) {
+      const uint32_t w = carrier_cum_[k] - (k == 0 ? 0 : carrier_cum_[k - 1]);
+      const double aircraft = kFullSizeDayFlights * w / cum / kLegsPerAircraftDay;
+      carrier_fleet_.push_back(std::max(1, static_cast<int>(std::lround(aircraft))));
+    }
     // Fewer flights on Saturdays and Sundays; rows stay in date order.
     const int days = sim_days_in_month(year, month);
     std::vector<int> weight(days);
@@ -443,7 +451,8 @@ class SimMonth {
   char* write_row(char* out, int64_t i, Xoshiro256& rng, SimTotals& totals) {
     while (i >= day_end_[day_]) ++day_;
     const auto& carriers = sim_carriers();
-    const int c = carrier_index_[pick(carrier_cum_, rng)];
+    const int k = pick(carrier_cum_, rng);
+    const int c = carrier_index_[k];
     int o, d;
     pick_route(c, rng, &o, &d);
     const std::size_t route = static_cast<std::size_t>(o) * net_.n_airports + d;
@@ -462,7 +471,7 @@ class SimMonth {
     SimLine line(out);
     line.raw(day_fields_[day_]);
     line.raw(net_.carrier_fields[c]);
-    line.tail(100 + rng.below(900), carriers[c].tail_suffix);
+    line.tail(100 + rng.below(carrier_fleet_[k]), carriers[c].tail_suffix);
     line.quoted_number(1 + rng.below(2500));
     line.raw(net_.airport_fields[o]);
     line.raw(net_.airport_fields[d]);
@@ -629,9 +638,15 @@ class SimMonth {
     line.decimal(late);
   }
 
+  // About 16,000 flights a day (500,000 rows a month) and 3.5 legs per
+  // aircraft: 1990 at full size has about 1.6M tail-number days.
+  static constexpr double kFullSizeDayFlights = 16000;
+  static constexpr double kLegsPerAircraftDay = 3.5;
+
   const SimNetwork& net_;
   std::vector<int> carrier_index_;
   std::vector<uint32_t> carrier_cum_;
+  std::vector<int> carrier_fleet_;  // aircraft of carrier_index_[k]
   std::vector<std::string> day_fields_;
   std::vector<int64_t> day_end_;  // one past the last row of each day
   int day_ = 0;
