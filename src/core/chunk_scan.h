@@ -480,6 +480,7 @@ class ChunkScanner {
   // The table is full: kept as it is, and a new one started (as big).
   __attribute__((noinline)) void seal() {
     PartialResult next(static_cast<uint32_t>(q_.values.size()), static_cast<uint32_t>(q_.keys.size()), q_.any_minmax());
+    out_.partial.hand_index_to(next);
     next.reserve_groups(kSealGroups);
     out_.sealed.push_back(std::move(out_.partial));
     out_.partial = std::move(next);

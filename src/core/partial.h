@@ -153,6 +153,17 @@ class PartialResult {
     ext_.shrink_to_fit();
   }
 
+  // A full task table is sealed: its lookup index, emptied, goes to `next`
+  // (the task's new table), and it keeps its groups only, as compact()
+  // leaves them. The index is the biggest array and the one written at
+  // random: reused, it needs no new pages; held, it would sit idle until
+  // the reducer merges the sealed table.
+  void hand_index_to(PartialResult& next) {
+    next.slots_.swap(slots_);
+    std::fill(next.slots_.begin(), next.slots_.end(), Slot());
+    std::vector<Slot>().swap(slots_);
+  }
+
   // Empty, for another query shape, keeping the memory: a task's table is
   // refilled by the thread's next task without new pages.
   void reset(uint32_t nvalues, uint32_t nkeys, bool extremes = false) {
