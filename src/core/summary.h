@@ -187,17 +187,25 @@ struct TextEntry {
 
 // Dense ranks of a text column of n groups (group i's text is x(i)): the
 // distinct texts found by hashing (a key column of a many-group summary has
-// few: tail numbers, dates), then only those sorted into `dict`.
+// few: tail numbers, dates), then only those sorted into `dict`. When the
+// column is the whole key (`own_texts`), each group's text is its own and
+// the hashing is skipped.
 template <class Field>
-std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vector<uint8_t>& missing,
+std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vector<uint8_t>& missing, bool own_texts,
                                  const RowWork& work, std::vector<std::string_view>& dict) {
   std::vector<std::string_view> distinct;
   std::vector<uint32_t> id(n, 0);
   std::size_t nslots = 16;
   std::vector<uint32_t> slots(nslots, 0);  // id + 1
   std::vector<uint64_t> hashes;
+  if (own_texts) distinct.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (missing[i]) continue;
+    if (own_texts) {
+      id[i] = static_cast<uint32_t>(distinct.size());
+      distinct.push_back(x(i));
+      continue;
+    }
     const std::string_view v = x(i);
     const uint64_t h = hash_bytes(v.data(), v.size());
     std::size_t j = h & (nslots - 1);
@@ -263,10 +271,11 @@ std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<ui
 }
 
 // Types a key column of ng groups (group i's text is field(i)), fills
-// `col` and returns its dense ranks.
+// `col` and returns its dense ranks. `whole_key`: the column is the groups'
+// only key, so no two groups have the same text.
 template <class Field>
-std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyType t, bool file_key, const NaSet& na,
-                                      char dec, const RowWork& work, KeyColumn& col) {
+std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyType t, bool file_key, bool whole_key,
+                                      const NaSet& na, char dec, const RowWork& work, KeyColumn& col) {
   if (file_key) t = KeyType::text;
   if (t != KeyType::text) {
     // The widest type of the column's texts (each piece stops once text).
@@ -302,7 +311,7 @@ std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyTyp
   });
   if (t == KeyType::integer) return number_ranks(col.ints, col.missing, work);
   if (t == KeyType::real) return number_ranks(col.reals, col.missing, work);
-  return text_ranks(ng, field, col.missing, work, col.dict);
+  return text_ranks(ng, field, col.missing, whole_key && !file_key, work, col.dict);
 }
 
 }  // namespace summary_detail
@@ -344,7 +353,7 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   const auto type_column = [&](std::size_t k) {
     const KeyType seen = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
     const auto field = [&](std::size_t i) { return field_of(i, k); };
-    ranks[k] = type_key_column(ng, field, seen, q.key_col[k] < 0, q.dialect.na, q.dialect.dec, work, typed[k]);
+    ranks[k] = type_key_column(ng, field, seen, q.key_col[k] < 0, nk == 1, q.dialect.na, q.dialect.dec, work, typed[k]);
   };
   if (work.parallel() && nk > 1) {
     tbb::parallel_for(std::size_t{0}, nk, type_column);  // a text column's ranks are one thread's hashing
