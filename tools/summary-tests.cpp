@@ -1272,7 +1272,18 @@ std::string in_dialect(std::string f, const TestDialect& d) {
   return f;
 }
 
-GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng, TestDialect& d) {
+// A text of up to `most` bytes, now and then a separator, quote or line end.
+std::string long_text(std::mt19937_64& rng, std::size_t most) {
+  static const char extra[] = {',', ';', '"', '\'', '\n'};
+  std::string s(rng() % (most + 1), 'x');
+  for (char& c : s) c = rng() % 50 == 0 ? extra[rng() % sizeof extra] : static_cast<char>('a' + rng() % 26);
+  return s;
+}
+
+// `long_extra` > 0: an extra column always, of texts up to that long (rows
+// longer than a read, so the scanner's buffer slides inside records).
+GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng, TestDialect& d,
+                      std::size_t long_extra = 0) {
   GenFile g;
   std::vector<int> order(cols.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
@@ -1282,6 +1293,7 @@ GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng, Tes
     layout.push_back(c);
     if (rng() % 4 == 0) layout.push_back(-1);
   }
+  if (long_extra > 0) layout.insert(layout.begin() + static_cast<std::ptrdiff_t>(rng() % (layout.size() + 1)), -1);
   int extras = 0;
   for (int c : layout) g.header.push_back(c >= 0 ? cols[static_cast<std::size_t>(c)].name : "extra" + std::to_string(extras++));
   const bool quote_all = rng() % 6 == 0;
@@ -1298,7 +1310,8 @@ GenFile generate_file(const std::vector<Column>& cols, std::mt19937_64& rng, Tes
   for (int r = 0; r < nrows; ++r) {
     std::vector<std::string> row;
     for (int c : layout) {
-      row.push_back(in_dialect(c >= 0 ? draw(cols[static_cast<std::size_t>(c)].kind, rng) : draw(kText, rng), d));
+      const std::string extra = c >= 0 ? std::string() : long_extra > 0 ? long_text(rng, long_extra) : draw(kText, rng);
+      row.push_back(in_dialect(c >= 0 ? draw(cols[static_cast<std::size_t>(c)].kind, rng) : extra, d));
     }
     if (with_bad && rng() % 15 == 0) {
       if (rng() % 2) {
@@ -1655,9 +1668,12 @@ struct RandomStats {
   int cases = 0, runs = 0, errors = 0, groups = 0, dialects = 0, bad_written = 0, bad_found = 0;
 };
 
-void test_random_files(int cases, RandomStats& st) {
-  std::mt19937_64 rng(2026);
-  const uint64_t chunks[] = {1, 2, 3, 7, 64, 4096, uint64_t{1} << 20};
+// `long_extra` > 0: rows of up to that many bytes more (see generate_file()),
+// in chunks of 64 bytes and more.
+void test_random_files(int cases, RandomStats& st, std::size_t long_extra = 0, uint64_t seed = 2026) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> chunks = {1, 2, 3, 7, 64, 4096, uint64_t{1} << 20};
+  if (long_extra > 0) chunks = {64, 4096, uint64_t{1} << 20};
   for (int it = 0; it < cases; ++it) {
     std::vector<Column> cols;
     const int ncols = 2 + static_cast<int>(rng() % 4);
@@ -1674,7 +1690,7 @@ void test_random_files(int cases, RandomStats& st) {
     ref::g_dialect.na = d.na;
     std::string first_name;
     for (std::size_t f = 0; f < nfiles; ++f) {
-      const GenFile g = generate_file(cols, rng, d);
+      const GenFile g = generate_file(cols, rng, d, long_extra);
       paths.push_back(write_file("rand" + std::to_string(f) + ".csv", g.bytes));
       parsed.push_back(parse_naive(g.bytes, d));
       const ParsedFile& p = parsed.back();
@@ -2489,6 +2505,8 @@ int main(int argc, char** argv) {
   test_many_groups();
   RandomStats st;
   test_random_files(cases, st);
+  // Rows longer than a read: fields begun or ended before the buffer slides.
+  test_random_files(cases / 5, st, 20000, 7);
   std::printf("%srandom files: %d cases (%d end in an error, %d in another dialect), %d runs, %d groups in the "
               "references, %d bad rows written (%d skipped in the first files)\n",
               g_stats.c_str(), st.cases, st.errors, st.dialects, st.runs, st.groups, st.bad_written, st.bad_found);

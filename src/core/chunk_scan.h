@@ -188,7 +188,7 @@ class ChunkScanner {
     // (its start); fields are distinct columns, so one of each per field.
     const uint32_t ncol = static_cast<uint32_t>(cols_.size());
     bounds_.assign(2 * ncol + 1, kNone);  // the last is where stops without a column write
-    saved_.assign(ncol, 0);
+    saved_row_.assign(ncol, kNone);
     for (uint32_t c = 0; c < ncol; ++c) {
       const uint64_t f = fp.cols[c];
       stop_at(f, ncol).end_slot = 2 * c + 1;
@@ -279,12 +279,15 @@ class ChunkScanner {
     return stops_.back();
   }
 
+  // The bounds of a column are this record's once field_idx_ has reached
+  // its field (start) or passed it (end): they are never reset.
   uint64_t hold(uint32_t c) {
-    const uint64_t start = bounds_[2 * c], end = bounds_[2 * c + 1];
-    if (start == kNone || saved_[c]) return kNone;
-    if (end == kNone) return start;
-    cols_[c].buf.assign(buf_ + (start - base_), end - start);
-    saved_[c] = 1;
+    const uint64_t f = fp_.cols[c];
+    if (saved_row_[c] == row_ || field_idx_ < f) return kNone;
+    const uint64_t start = bounds_[2 * c];
+    if (field_idx_ == f) return start;
+    cols_[c].buf.assign(buf_ + (start - base_), bounds_[2 * c + 1] - start);
+    saved_row_[c] = row_;
     return kNone;
   }
 
@@ -293,8 +296,6 @@ class ChunkScanner {
     field_idx_ = 0;
     stop_i_ = 0;
     next_stop_ = stops_[0].field;
-    std::fill(bounds_.begin(), bounds_.end() - 1, kNone);
-    std::fill(saved_.begin(), saved_.end(), 0);
     if (first_col_ >= 0) bounds_[2 * static_cast<std::size_t>(first_col_)] = pos;
     ++row_;
   }
@@ -320,7 +321,7 @@ class ChunkScanner {
   // not part of the last field).
   __attribute__((always_inline)) std::string_view raw(uint32_t c) const {
     const uint64_t start = bounds_[2 * c], end = bounds_[2 * c + 1];
-    std::string_view v = saved_[c] ? std::string_view(cols_[c].buf) : std::string_view(buf_ + (start - base_), end - start);
+    std::string_view v = saved_row_[c] == row_ ? std::string_view(cols_[c].buf) : std::string_view(buf_ + (start - base_), end - start);
     if (cr_ && fp_.cols[c] + 1 == ncols_ && !v.empty() && v.back() == '\r') v.remove_suffix(1);
     return v;
   }
@@ -395,12 +396,16 @@ class ChunkScanner {
     std::string_view v;
     if (filter_col_ >= 0) {
       v = raw(static_cast<uint32_t>(filter_col_));
-      if (v.size() == memo_len_ && std::memcmp(v.data(), memo_, v.size()) == 0) return memo_truth_;
+      if (v.size() == memo_len_ &&
+          (v.size() <= 8 ? load_small(v.data(), v.size()) == memo_word_ : std::memcmp(v.data(), memo_, v.size()) == 0)) {
+        return memo_truth_;
+      }
     }
     RowAccess row{*this};
     const Truth t = eval_filter(q_.filter, static_cast<int32_t>(q_.filter.size() - 1), row, q_.dialect.na);
     if (filter_col_ >= 0 && t != Truth::fail && v.size() <= sizeof memo_) {
       std::memcpy(memo_, v.data(), v.size());
+      memo_word_ = v.size() <= 8 ? load_small(v.data(), v.size()) : 0;
       memo_len_ = v.size();
       memo_truth_ = t;
     }
@@ -463,7 +468,7 @@ class ChunkScanner {
       if (key_buf_.size() < len) key_buf_.resize(2 * len);
       char* out = &key_buf_[0];
       for (std::size_t k = 0; k < q_.keys.size(); ++k) {
-        std::memcpy(out, key_parts_[k].data(), key_parts_[k].size());
+        copy_short(out, key_parts_[k].data(), key_parts_[k].size());
         out += key_parts_[k].size();
         *out++ = '\0';
       }
@@ -584,7 +589,7 @@ class ChunkScanner {
     return true;
   }
 
-  static bool has_quote(const char* p, std::size_t n, char quote) {
+  static __attribute__((always_inline)) bool has_quote(const char* p, std::size_t n, char quote) {
     if (n > 8) return std::memchr(p, quote, n) != nullptr;
     // A zero byte in w ^ (quote in every byte) marks a quote; padding bytes are 0, not a quote.
     const uint64_t w = load_small(p, n) ^ (0x0101010101010101ull * static_cast<unsigned char>(quote));
@@ -597,7 +602,7 @@ class ChunkScanner {
   static inline __attribute__((always_inline)) bool unquote(std::string_view& v, std::string& tmp, char quote) {
     const std::size_t n = v.size();
     if (n >= 2 && v.front() == quote && v.back() == quote && !has_quote(v.data() + 1, n - 2, quote)) {
-      v = v.substr(1, n - 2);
+      v = std::string_view(v.data() + 1, n - 2);
       return true;
     }
     if (!has_quote(v.data(), n, quote)) return true;
@@ -655,7 +660,7 @@ class ChunkScanner {
   const uint64_t ncols_;
   std::vector<Field> cols_;  // per query column
   std::vector<uint64_t> bounds_;  // per query column its start and end in the record, then a spare
-  std::vector<uint8_t> saved_;    // per query column: its bytes are in cols_[c].buf
+  std::vector<uint64_t> saved_row_;  // per query column: its bytes are in cols_[c].buf for this row_
   std::vector<Stop> stops_;  // by field, then a kNone sentinel
   int32_t first_col_ = -1;   // the wanted column that is field 0
   bool single_key_ = false;
@@ -688,6 +693,7 @@ class ChunkScanner {
   std::vector<std::string_view> key_parts_;
   int32_t filter_col_ = -1;  // the filter's one column, if it is one comparison (or test) of one column
   char memo_[32];            // that column's bytes in the last row filtered, and the verdict
+  uint64_t memo_word_ = 0;   // the bytes packed by load_small() when at most 8
   std::size_t memo_len_ = ~std::size_t{0};
   Truth memo_truth_ = Truth::no;
 };

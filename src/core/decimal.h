@@ -325,22 +325,18 @@ class ExactSum {
   ExactSum(ExactSum&&) noexcept = default;
   ExactSum& operator=(ExactSum&&) noexcept = default;
 
-  void add(const Decimal& d) {
-    if (!big_ && !d.big) {
-      // Hot path: the value has the group's scale (e.g. every DISTANCE has two decimals).
-      if (d.exp10 == -scale_ && d.mant <= kMaxMant) {
-        const i128 v = d.neg ? -static_cast<i128>(d.mant) : static_cast<i128>(d.mant);
-        i128 r;
-        if (!__builtin_add_overflow(small_, v, &r)) {
-          small_ = r;
-          return;
-        }
-      } else if (add_small_slow(d)) {
+  // Inlined into the scan's loop: one call less per value and row.
+  __attribute__((always_inline)) void add(const Decimal& d) {
+    // Hot path: the value has the group's scale (e.g. every DISTANCE has two decimals).
+    if (!big_ && !d.big && d.exp10 == -scale_ && d.mant <= kMaxMant) {
+      const i128 v = d.neg ? -static_cast<i128>(d.mant) : static_cast<i128>(d.mant);
+      i128 r;
+      if (!__builtin_add_overflow(small_, v, &r)) {
+        small_ = r;
         return;
       }
     }
-    if (!big_) promote();
-    big_->add(BigDecimal::from_decimal(d));
+    add_other(d);
   }
 
   void merge(const ExactSum& o) {
@@ -410,6 +406,13 @@ class ExactSum {
       if (__builtin_mul_overflow(v, static_cast<i128>(10), &v)) return false;
     }
     return true;
+  }
+
+  // Another scale, an overflow or a big number.
+  __attribute__((noinline)) void add_other(const Decimal& d) {
+    if (!big_ && !d.big && add_small_slow(d)) return;
+    if (!big_) promote();
+    big_->add(BigDecimal::from_decimal(d));
   }
 
   bool add_small_slow(const Decimal& d) {
