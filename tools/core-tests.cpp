@@ -44,6 +44,73 @@ static double sum_of(const std::vector<std::string>& values) {
   return s.to_double();
 }
 
+// The word-at-a-time parse of short values against a byte loop over the
+// same shape ([-]digits[mark digits], exact fields) and, for every other
+// text, the general parser: every text of up to 5 bytes over an alphabet of
+// digits, marks, signs and other bytes, and random longer ones.
+static bool byte_loop_decimal(const std::string& s, char dec, Decimal& d) {
+  std::size_t i = 0;
+  d.neg = !s.empty() && s[0] == '-';
+  i += d.neg;
+  uint64_t m = 0;
+  int nd = 0, frac = 0;
+  bool mark = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+      ++nd;
+      frac += mark;
+    } else if (s[i] == dec && !mark) {
+      mark = true;
+    } else {
+      return false;
+    }
+  }
+  if (nd == 0 || nd > 18) return false;
+  d.big = false;
+  d.mant = m;
+  d.exp10 = m == 0 ? 0 : -frac;
+  return true;
+}
+
+static void test_short_decimal() {
+  const std::string alphabet = "0159.,-+eNA /:\xB0";
+  std::vector<std::string> texts{""};
+  for (std::size_t len = 1, from = 0; len <= 5; ++len) {
+    const std::size_t to = texts.size();
+    for (std::size_t t = from; t < to; ++t) {
+      for (char c : alphabet) texts.push_back(texts[t] + c);
+    }
+    from = to;
+  }
+  std::mt19937_64 rng(7);
+  const std::string digits = "0123456789012345678901234567.,-e";
+  for (int i = 0; i < 200000; ++i) {
+    std::string t(6 + rng() % 7, '0');
+    for (char& c : t) c = digits[rng() % digits.size()];
+    texts.push_back(t);
+  }
+  long mismatches = 0;
+  std::string first;
+  for (const char dec : {'.', ','}) {
+    for (const std::string& t : texts) {
+      Decimal got, want;
+      const ParseStatus st = parse_decimal(t.data(), t.data() + t.size(), got, dec);
+      bool same;
+      if (t.empty() || t == "NA") {
+        same = st == ParseStatus::missing;
+      } else if (byte_loop_decimal(t, dec, want)) {
+        same = st == ParseStatus::ok && got.neg == want.neg && !got.big && got.mant == want.mant && got.exp10 == want.exp10;
+      } else {
+        const ParseStatus ws = parse_decimal_general(t.data(), t.data() + t.size(), want, dec);
+        same = st == ws && (st != ParseStatus::ok || compare_decimal(got, want) == 0);
+      }
+      if (!same && mismatches++ == 0) first = "\"" + t + "\" with dec '" + dec + "'";
+    }
+  }
+  CHECK(mismatches == 0, "short decimals: " + std::to_string(mismatches) + " texts parse differently, first " + first);
+}
+
 static void test_decimal() {
   Decimal d;
   auto st = [&](const char* s) { return parse_decimal(s, s + std::strlen(s), d); };
@@ -551,6 +618,7 @@ int main(int argc, char** argv) {
   tmp_dir = dir.path();
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 3000;
   test_decimal();
+  test_short_decimal();
   test_files();
   test_stop();
   test_wire_lengths();

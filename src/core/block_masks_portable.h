@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "bytes.h"
+
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #include <arm_neon.h>
 #define PARAIRLINE_HAVE_NEON_MASKS 1
@@ -47,21 +49,16 @@ inline uint64_t load_le64(const char* p) {
   return w;
 }
 
-// Bit i set where byte i of w is c: the bytes of x = w ^ c...c that are zero,
-// found exactly (no borrow runs from byte to byte), then one bit per byte
-// gathered by a multiply whose partial products never overlap.
+// Bit i set where byte i of w is c: the zero bytes of w ^ c...c, then one
+// bit per byte gathered by a multiply whose partial products never overlap.
 inline uint64_t swar_eq8(uint64_t w, uint64_t c8) {
-  constexpr uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
-  const uint64_t x = w ^ c8;
-  const uint64_t zero_high = ~(((x & low7) + low7) | x | low7);  // 0x80 in each zero byte
-  return ((zero_high >> 7) * 0x0102040810204080ull) >> 56;
+  return ((zero_bytes(w ^ c8) >> 7) * 0x0102040810204080ull) >> 56;
 }
 
 inline BlockMasksN block_masks_swar(const char* p, char quote, char sep, char eol = '\n') {
-  constexpr uint64_t ones = 0x0101010101010101ull;
-  const uint64_t q8 = ones * static_cast<unsigned char>(quote);
-  const uint64_t s8 = ones * static_cast<unsigned char>(sep);
-  const uint64_t n8 = ones * static_cast<unsigned char>(eol);
+  const uint64_t q8 = kOnes * static_cast<unsigned char>(quote);
+  const uint64_t s8 = kOnes * static_cast<unsigned char>(sep);
+  const uint64_t n8 = kOnes * static_cast<unsigned char>(eol);
   BlockMasksN m{0, 0, 0};
   for (int k = 0; k < 8; ++k) {
     const uint64_t w = load_le64(p + 8 * k);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "block_masks_portable.h"
+#include "bytes.h"
 #include "csv_source.h"
 #include "decimal.h"
 #include "key_types.h"
@@ -591,10 +592,8 @@ class ChunkScanner {
 
   static __attribute__((always_inline)) bool has_quote(const char* p, std::size_t n, char quote) {
     if (n > 8) return std::memchr(p, quote, n) != nullptr;
-    // A zero byte in w ^ (quote in every byte) marks a quote; padding bytes are 0, not a quote.
-    const uint64_t w = load_small(p, n) ^ (0x0101010101010101ull * static_cast<unsigned char>(quote));
-    const uint64_t used = n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
-    return ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull & used) != 0;
+    // A zero byte in w ^ (quote in every byte) marks a quote.
+    return (zero_bytes(load_small(p, n) ^ (kOnes * static_cast<unsigned char>(quote))) & low_bytes(n)) != 0;
   }
 
   // Strips enclosing quotes (and un-doubles inner ones, into tmp). False if

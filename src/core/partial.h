@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bytes.h"
 #include "decimal.h"
 #include "key_types.h"
 #include "wire.h"
@@ -85,42 +86,6 @@ struct Extremes {
     }
   }
 };
-
-// The bytes of a key of at most 8 bytes, packed little-endian.
-__attribute__((always_inline)) inline uint64_t load_small(const char* p, std::size_t n) {
-  if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return a | (static_cast<uint64_t>(b) << (8 * (n - 4)));
-  }
-  if (n == 0) return 0;
-  const auto byte = [&](std::size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i); };
-  return byte(0) | byte(n / 2) | byte(n - 1);
-}
-
-// memcpy of a short field with no call (key fields are a few bytes each).
-__attribute__((always_inline)) inline void copy_short(char* out, const char* p, std::size_t n) {
-  if (n > 16) {
-    std::memcpy(out, p, n);
-  } else if (n >= 8) {
-    uint64_t a, b;
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + n - 8, 8);
-    std::memcpy(out, &a, 8);
-    std::memcpy(out + n - 8, &b, 8);
-  } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    std::memcpy(out, &a, 4);
-    std::memcpy(out + n - 4, &b, 4);
-  } else if (n > 0) {
-    out[0] = p[0];
-    out[n / 2] = p[n / 2];
-    out[n - 1] = p[n - 1];
-  }
-}
 
 // MurmurHash3's finaliser: a bijection of 64-bit words.
 inline uint64_t fmix64(uint64_t x) {
