@@ -26,22 +26,25 @@ __attribute__((always_inline)) inline uint64_t load_small(const char* p, std::si
   return byte(0) | byte(n / 2) | byte(n - 1);
 }
 
+// p[0, n) to out for sizeof(Word) <= n <= 2 sizeof(Word): its first and
+// last Word, which overlap.
+template <class Word>
+__attribute__((always_inline)) inline void copy_ends(char* out, const char* p, std::size_t n) {
+  Word first, last;
+  std::memcpy(&first, p, sizeof first);
+  std::memcpy(&last, p + n - sizeof last, sizeof last);
+  std::memcpy(out, &first, sizeof first);
+  std::memcpy(out + n - sizeof last, &last, sizeof last);
+}
+
 // memcpy of a short field with no call (key fields are a few bytes each).
 __attribute__((always_inline)) inline void copy_short(char* out, const char* p, std::size_t n) {
   if (n > 16) {
     std::memcpy(out, p, n);
   } else if (n >= 8) {
-    uint64_t a, b;
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + n - 8, 8);
-    std::memcpy(out, &a, 8);
-    std::memcpy(out + n - 8, &b, 8);
+    copy_ends<uint64_t>(out, p, n);
   } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    std::memcpy(out, &a, 4);
-    std::memcpy(out + n - 4, &b, 4);
+    copy_ends<uint32_t>(out, p, n);
   } else if (n > 0) {
     out[0] = p[0];
     out[n / 2] = p[n / 2];
