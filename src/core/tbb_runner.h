@@ -1,6 +1,9 @@
 // Runs tasks on TBB threads in an arena of the requested size (never the
 // global scheduler's settings). Threads take tasks in order from one atomic
 // index, so results reach the reducer nearly in order and few wait there.
+// No thread_local objects with destructors here (read buffers are per call):
+// mingw-w64's emulated TLS (GCC < 16) frees their storage before their
+// destructors run at thread exit, which corrupts the heap (msys2/MINGW-packages#2519).
 #pragma once
 
 #include <tbb/parallel_for.h>
@@ -67,8 +70,8 @@ inline void run_tbb(const Plan& plan, ChainReducer& reducer, const WorkList& wor
   std::atomic<std::size_t> next{0};
   FirstFailure failure;
   on_tbb_threads(threads, [&] {
-    thread_local std::vector<char> buf;  // reused across tasks and calls
-    PartialResult spare;                 // reused across tasks of this call
+    std::vector<char> buf;  // read buffer, reused across this call's tasks
+    PartialResult spare;    // reused across this call's tasks
     drain_tasks(next, work.size(), stop, [&](std::size_t i) {
       return failure.guard([&] { run_item(plan, reducer, work[i], buf, stop, progress, spare); });
     });
@@ -86,7 +89,7 @@ inline std::string run_tasks_to_frames(const Plan& plan, const std::vector<std::
   std::atomic<std::size_t> next{0};
   FirstFailure failure;
   on_tbb_threads(threads, [&] {
-    thread_local std::vector<char> buf;
+    std::vector<char> buf;
     drain_tasks(next, ids.size(), stop, [&](std::size_t i) {
       const TaskSpec& t = plan.tasks[ids[i]];
       return failure.guard([&] { scan_task(plan.query, plan.files[t.file], t, kGuessState, buf, stop, progress, results[i]); });
