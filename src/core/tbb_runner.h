@@ -3,7 +3,7 @@
 // index, so results reach the reducer nearly in order and few wait there.
 // No thread_local objects with destructors here (read buffers are per call):
 // mingw-w64's emulated TLS (GCC < 16) frees their storage before their
-// destructors run at thread exit, which corrupts the heap (msys2/MINGW-packages#2519).
+// destructors run at thread exit, which can corrupt the heap (msys2/MINGW-packages#2519).
 #pragma once
 
 #include <tbb/parallel_for.h>
