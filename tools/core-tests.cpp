@@ -613,12 +613,35 @@ static void test_locate_stops() {
   CHECK(e.line == 3, "locate finds line 3");
 }
 
+// The scanner's select_bit() (the k-th set bit of a mask) is the same in
+// every instruction set it is compiled for, pdep or not.
+static void test_select_bit() {
+  std::mt19937_64 rng(11);
+  long mismatches = 0;
+  for (int i = 0; i < 20000; ++i) {
+    uint64_t x = rng();
+    for (int thin = static_cast<int>(rng() % 4); thin > 0; --thin) x &= rng();  // sparse masks too
+    if (i < 64) x = ~uint64_t{0} << i;
+    const uint64_t bits = static_cast<uint64_t>(__builtin_popcountll(x));
+    for (uint64_t k = 0; k < bits; ++k) {
+      const int want = generic_isa::select_bit(x, k);
+      bool same = ((x >> want) & 1) && static_cast<uint64_t>(__builtin_popcountll(x & ((uint64_t{1} << want) - 1))) == k;
+#if PARAIRLINE_HAVE_AVX2_PATH
+      if (cpu_has_avx2()) same = same && avx2_isa::select_bit(x, k) == want && avx2_slow_pdep_isa::select_bit(x, k) == want;
+#endif
+      mismatches += !same;
+    }
+  }
+  CHECK(mismatches == 0, "select_bit agrees in every instruction set (" + std::to_string(mismatches) + " mismatches)");
+}
+
 int main(int argc, char** argv) {
   const TempDir dir("parairline-core");
   tmp_dir = dir.path();
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 3000;
   test_decimal();
   test_short_decimal();
+  test_select_bit();
   test_files();
   test_stop();
   test_wire_lengths();
