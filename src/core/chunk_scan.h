@@ -16,7 +16,6 @@
 #include <emmintrin.h>
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -109,23 +108,12 @@ inline bool cpu_has_avx2() {
                           __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul");
   return has;
 }
-// AMD's pdep is microcoded before Zen 3 (families 15h-18h: Excavator, Zen,
-// Zen+, Zen 2 and Hygon's Zen): tens of cycles, more for each set bit of the
-// mask, where Intel's and Zen 3's take 3 (uops.info; LLVM's slow-pdep tuning).
+// AMD's pdep is microcoded before Zen 3 (families 15h and 17h: Excavator,
+// Zen, Zen+ and Zen 2): tens of cycles, more for each set bit of the mask,
+// where Intel's and Zen 3's take 3 (uops.info; LLVM's slow-pdep tuning).
+// (Not <cpuid.h>: its __cpuid macro breaks mingw's <intrin.h>, which TBB includes.)
 inline bool cpu_slow_pdep() {
-  static const bool slow = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
-    char vendor[12];
-    std::memcpy(vendor, &b, 4);
-    std::memcpy(vendor + 4, &d, 4);
-    std::memcpy(vendor + 8, &c, 4);
-    const std::string_view v(vendor, sizeof vendor);
-    if ((v != "AuthenticAMD" && v != "HygonGenuine") || !__get_cpuid(1, &a, &b, &c, &d)) return false;
-    unsigned family = (a >> 8) & 0xF;
-    if (family == 0xF) family += (a >> 20) & 0xFF;
-    return family >= 0x15 && family <= 0x18;
-  }();
+  static const bool slow = __builtin_cpu_is("amdfam15h") || __builtin_cpu_is("amdfam17h");
   return slow;
 }
 #else
