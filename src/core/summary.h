@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,7 +59,7 @@ class SummaryAccs {
   // n entries, each then set() once (from any thread) before use.
   void resize(std::size_t n, bool extremes) {
     at_.assign(n, nullptr);
-    own_index_.assign(n, 0);
+    own_index_.clear();  // made by the first merge: most summaries have none
     ext_at_.assign(extremes ? n : 0, nullptr);
   }
   void set(std::size_t i, const PartialResult& p, std::size_t g, uint32_t v) {
@@ -67,6 +68,7 @@ class SummaryAccs {
   }
   // Merges group g's value v of p into entry i, which from then on lives here.
   void merge_into(std::size_t i, const PartialResult& p, std::size_t g, uint32_t v) {
+    if (own_index_.empty()) own_index_.assign(at_.size(), 0);
     if (own_index_[i] == 0) {
       own_.push_back(*at_[i]);
       at_[i] = &own_.back();
@@ -88,7 +90,7 @@ class SummaryAccs {
 
   std::vector<const ValueAcc*> at_;
   std::vector<const Extremes*> ext_at_;
-  std::vector<uint32_t> own_index_;  // 1 + the entry's place in own_, once merged
+  std::vector<uint32_t> own_index_;  // 1 + the entry's place in own_, once merged (empty: none is)
   std::deque<ValueAcc> own_;         // stable addresses
   std::deque<Extremes> own_ext_;
 };
@@ -136,10 +138,30 @@ class RowWork {
 
 namespace summary_detail {
 
-// One group of one partial.
-struct GroupRef {
-  const PartialResult* part;
-  uint32_t index;
+// The groups of all partials, numbered in partial order: group i is
+// group i - first[p] of partial p = part[i]. Two bytes a group, where a
+// (pointer, index) pair would take 16: millions of groups each cost fresh
+// pages, and on some machines a page costs microseconds.
+class Groups {
+ public:
+  explicit Groups(const std::vector<PartialResult>& parts) : parts_(parts), first_(parts.size() + 1, 0) {
+    if (parts.size() > 65536) throw std::length_error("summarising more than 65536 partial results");
+    for (std::size_t p = 0; p < parts.size(); ++p) first_[p + 1] = first_[p] + parts[p].size();
+    if (first_.back() >= (std::size_t{1} << 32)) throw std::length_error("more than 2^32 groups");
+    part_.resize(first_.back());
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+      std::fill(part_.begin() + static_cast<std::ptrdiff_t>(first_[p]),
+                part_.begin() + static_cast<std::ptrdiff_t>(first_[p + 1]), static_cast<uint16_t>(p));
+    }
+  }
+  std::size_t size() const { return part_.size(); }
+  const PartialResult& part(std::size_t i) const { return parts_[part_[i]]; }
+  std::size_t index(std::size_t i) const { return i - first_[part_[i]]; }
+
+ private:
+  const std::vector<PartialResult>& parts_;
+  std::vector<std::size_t> first_;
+  std::vector<uint16_t> part_;
 };
 
 // Dense ranks of one key column's typed values: equal values (after typing)
@@ -249,14 +271,16 @@ std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vecto
   return id;
 }
 
-// Stable counting sort of `order` by the dense ranks `rank` (< limit).
-inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32_t>& rank, uint32_t limit) {
+// Stable counting sort of `order` by the dense ranks `rank` (< limit);
+// `scratch` (as long as `order`) ends up holding the old order.
+inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32_t>& rank, uint32_t limit,
+                          std::vector<uint32_t>& scratch) {
   std::vector<uint32_t> count(static_cast<std::size_t>(limit) + 1, 0);
   for (uint32_t i : order) ++count[rank[i] + 1];
   for (std::size_t r = 1; r < count.size(); ++r) count[r] += count[r - 1];
-  std::vector<uint32_t> out(order.size());
-  for (uint32_t i : order) out[count[rank[i]]++] = i;
-  order.swap(out);
+  scratch.resize(order.size());
+  for (uint32_t i : order) scratch[count[rank[i]]++] = i;
+  order.swap(scratch);
 }
 
 template <class T>
@@ -323,19 +347,13 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   using namespace summary_detail;
   const std::size_t nk = q.keys.size();
   const uint32_t nv = static_cast<uint32_t>(q.values.size());
-  std::vector<GroupRef> groups;
-  std::size_t total = 0;
-  for (const PartialResult& p : parts) total += p.size();
-  groups.reserve(total);
-  for (const PartialResult& p : parts) {
-    for (std::size_t g = 0; g < p.size(); ++g) groups.push_back(GroupRef{&p, static_cast<uint32_t>(g)});
-  }
+  const Groups groups(parts);
   const std::size_t ng = groups.size();
 
   // Field k of group i's key (a composite key is its fields joined by NULs),
   // found when asked: an array of them would cost 16 bytes per group and key.
   const auto field_of = [&](std::size_t i, std::size_t k) {
-    std::string_view key = groups[i].part->key(groups[i].index);
+    std::string_view key = groups.part(i).key(groups.index(i));
     for (std::size_t j = 0; j < k; ++j) key.remove_prefix(key.find('\0') + 1);
     std::string_view f = k + 1 == nk ? key : key.substr(0, key.find('\0'));
     if (q.key_col[k] < 0) {
@@ -363,13 +381,14 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
 
   // Sort by the rank tuple: counting sorts from the last key to the first
   // (each stable, the ranks dense).
-  std::vector<uint32_t> order(ng);
+  std::vector<uint32_t> order(ng), scratch;
   std::iota(order.begin(), order.end(), 0u);
   for (std::size_t k = nk; k-- > 0;) {
     uint32_t most = 0;
     for (uint32_t r : ranks[k]) most = std::max(most, r);
-    counting_sort(order, ranks[k], most + 1);
+    counting_sort(order, ranks[k], most + 1, scratch);
   }
+  std::vector<uint32_t>().swap(scratch);
 
   // Emit the rows; a run of equal rank tuples is one group (typing can make
   // several groups one).
@@ -381,14 +400,20 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
       starts_row[s] = !same;
     }
   });
-  std::vector<uint32_t> starts;  // positions in `order`
-  starts.reserve(ng);
-  for (std::size_t s = 0; s < ng; ++s) {
-    if (starts_row[s]) starts.push_back(static_cast<uint32_t>(s));
+  // Where each row's run starts in `order`; kept only if some run is
+  // longer than one group (else row r is order[r]).
+  std::size_t nrows = 0;
+  for (std::size_t s = 0; s < ng; ++s) nrows += starts_row[s];
+  std::vector<uint32_t> starts;
+  if (nrows < ng) {
+    starts.reserve(nrows);
+    for (std::size_t s = 0; s < ng; ++s) {
+      if (starts_row[s]) starts.push_back(static_cast<uint32_t>(s));
+    }
   }
   std::vector<uint8_t>().swap(starts_row);
-  const std::size_t nrows = starts.size();
-  const auto end_of = [&](std::size_t r) { return r + 1 < nrows ? starts[r + 1] : ng; };
+  const auto start_of = [&](std::size_t r) { return starts.empty() ? r : std::size_t{starts[r]}; };
+  const auto end_of = [&](std::size_t r) { return r + 1 < nrows ? start_of(r + 1) : ng; };
   // Gathers, one array at a time: independent loads in a tight loop keep
   // many cache misses in flight (millions of groups in hash order).
   out.keys.resize(nk);
@@ -404,20 +429,16 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
       to.dict = std::move(typed[k].dict);
     }
     work.each(nrows, [&](std::size_t b, std::size_t e) {
-      for (std::size_t r = b; r < e; ++r) to.missing[r] = from.missing[order[starts[r]]];
+      for (std::size_t r = b; r < e; ++r) to.missing[r] = from.missing[order[start_of(r)]];
       if (from.type == KeyType::integer) {
-        for (std::size_t r = b; r < e; ++r) to.ints[r] = from.ints[order[starts[r]]];
+        for (std::size_t r = b; r < e; ++r) to.ints[r] = from.ints[order[start_of(r)]];
       } else if (from.type == KeyType::real) {
-        for (std::size_t r = b; r < e; ++r) to.reals[r] = from.reals[order[starts[r]]];
+        for (std::size_t r = b; r < e; ++r) to.reals[r] = from.reals[order[start_of(r)]];
       } else {
-        for (std::size_t r = b; r < e; ++r) to.text_rank[r] = ranks[k][order[starts[r]]];
+        for (std::size_t r = b; r < e; ++r) to.text_rank[r] = ranks[k][order[start_of(r)]];
       }
     });
   }
-  std::vector<int64_t> n_all(ng);  // in group order: a sequential read of the partitions
-  work.each(ng, [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) n_all[i] = groups[i].part->n(groups[i].index);
-  });
   out.n.assign(nrows, 0);
   bool extremes = false;
   for (const PartialResult& p : parts) extremes = extremes || p.has_extremes();
@@ -425,16 +446,16 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   work.each(nrows, [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       int64_t n = 0;
-      for (std::size_t s = starts[r]; s < end_of(r); ++s) n += n_all[order[s]];
+      for (std::size_t s = start_of(r); s < end_of(r); ++s) n += groups.part(order[s]).n(groups.index(order[s]));
       out.n[r] = n;
-      const GroupRef& g = groups[order[starts[r]]];
-      for (uint32_t v = 0; v < nv; ++v) out.acc.set(r * nv + v, *g.part, g.index, v);
+      const std::size_t g = order[start_of(r)];
+      for (uint32_t v = 0; v < nv; ++v) out.acc.set(r * nv + v, groups.part(g), groups.index(g), v);
     }
   });
-  for (std::size_t r = 0; r < nrows; ++r) {
-    for (std::size_t s = starts[r] + 1; s < end_of(r); ++s) {
-      const GroupRef& h = groups[order[s]];
-      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, *h.part, h.index, v);
+  for (std::size_t r = 0; r < nrows && !starts.empty(); ++r) {
+    for (std::size_t s = start_of(r) + 1; s < end_of(r); ++s) {
+      const std::size_t h = order[s];
+      for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, groups.part(h), groups.index(h), v);
     }
   }
   return out;
