@@ -769,11 +769,8 @@ namespace avx2_slow_pdep_isa {
 using avx2_isa::block_masks;
 using avx2_isa::popcount;
 using avx2_isa::prefix_xor;
-
-PARAIRLINE_AVX2 inline int select_bit(uint64_t x, uint64_t k) {
-  for (; k > 0; --k) x = _blsr_u64(x);
-  return static_cast<int>(_tzcnt_u64(x));
-}
+// Clears the lowest set bit k times; inlined here it compiles to blsr and tzcnt.
+using generic_isa::select_bit;
 
 }  // namespace avx2_slow_pdep_isa
 
