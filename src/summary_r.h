@@ -102,13 +102,23 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
   Rcpp::List keys(s.keys.size());
   for (std::size_t k = 0; k < s.keys.size(); ++k) {
     const KeyColumn& c = s.keys[k];
+    // Numbers are filled on the run's threads, as the values below: a
+    // vector of millions is mostly fresh pages, each a fault.
     if (c.type == KeyType::integer) {
-      Rcpp::IntegerVector v(n);
-      for (R_xlen_t i = 0; i < n; ++i) v[i] = c.missing[i] ? NA_INTEGER : c.ints[i];
+      Rcpp::IntegerVector v(Rcpp::no_init(n));
+      int* const to = INTEGER(v);
+      const int na = NA_INTEGER;  // read here: the threads touch nothing of R's
+      on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) to[i] = c.missing[i] ? na : c.ints[i];
+      });
       keys[k] = v;
     } else if (c.type == KeyType::real) {
-      Rcpp::NumericVector v(n);
-      for (R_xlen_t i = 0; i < n; ++i) v[i] = c.missing[i] ? NA_REAL : c.reals[i];
+      Rcpp::NumericVector v(Rcpp::no_init(n));
+      double* const to = REAL(v);
+      const double na = NA_REAL;
+      on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) to[i] = c.missing[i] ? na : c.reals[i];
+      });
       keys[k] = v;
     } else {
       Rcpp::CharacterVector v(n);
@@ -133,8 +143,11 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
       keys[k] = v;
     }
   }
-  Rcpp::NumericVector count(n);
-  for (R_xlen_t i = 0; i < n; ++i) count[i] = static_cast<double>(s.n[i]);
+  Rcpp::NumericVector count(Rcpp::no_init(n));
+  double* const to_count = REAL(count);
+  on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) to_count[i] = static_cast<double>(s.n[i]);
+  });
   // Per value column what its aggregates read (NULL otherwise): filled on
   // the run's threads (millions of groups, each a cache miss), R's vectors
   // made here first.
@@ -142,11 +155,11 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
   const double na = NA_REAL;
   for (uint32_t v = 0; v < s.nvalues; ++v) {
     const ValueSpec& spec = q.values[v];
-    Rcpp::NumericVector mi(n), su, lo, hi;
-    if (spec.numbers) su = Rcpp::NumericVector(n);
+    Rcpp::NumericVector mi(Rcpp::no_init(n)), su, lo, hi;
+    if (spec.numbers) su = Rcpp::NumericVector(Rcpp::no_init(n));
     if (spec.minmax) {
-      lo = Rcpp::NumericVector(n);
-      hi = Rcpp::NumericVector(n);
+      lo = Rcpp::NumericVector(Rcpp::no_init(n));
+      hi = Rcpp::NumericVector(Rcpp::no_init(n));
     }
     double* const to_mi = REAL(mi);
     double* const to_su = spec.numbers ? REAL(su) : nullptr;
