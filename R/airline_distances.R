@@ -30,10 +30,25 @@ airline_distances <- function(files = airontime_sample(),
   call <- rlang::current_env()
   dialect <- csv_dialect(sep = sep, dec = dec, quote = quote, skip = skip, na.strings = na.strings,
                          bad_rows = bad_rows, verbose = verbose, call = call)
-  out <- group_sum(files, by = carrier, value = distance, backend = backend,
-                   threads = threads, progress = progress, dialect = dialect, call = call,
-                   several = FALSE)
+  out <- tryCatch(
+    group_sum(files, by = carrier, value = distance, backend = backend,
+              threads = threads, progress = progress, dialect = dialect, call = call,
+              several = FALSE),
+    parairline_parse_error = function(e) stop(with_column_hint(e, carrier, distance))
+  )
   # (names<- keeps the attribute "bad_rows".)
   names(out) <- c("carrier", "distance", "flights", "missing")
   out
+}
+
+# A file whose carrier or distance column has another name: say which
+# argument names it (other layouts use other names for the same columns).
+with_column_hint <- function(e, carrier, distance) {
+  absent <- regmatches(conditionMessage(e), regexec("^Column \"(.*?)\" is not in the header", conditionMessage(e)))[[1]]
+  if (length(absent) < 2L) return(e)
+  arg <- if (identical(absent[2], carrier)) "carrier" else if (identical(absent[2], distance)) "distance" else return(e)
+  asa <- c(carrier = "UniqueCarrier", distance = "Distance")[[arg]]
+  e$body <- c(e$body, i = sprintf("Name the %s column with `%s =` (the ASA Data Expo files call it \"%s\").",
+                                  arg, arg, asa))
+  e
 }

@@ -52,6 +52,14 @@ test_that("column names are arguments: ASA 2009 names, reordered columns", {
     got <- airline_distances(asa, backend = backend, threads = 2,
                              carrier = "UniqueCarrier", distance = "Distance")
     expect_identical(got, sim$totals, label = backend)
+    # Without the names: the error says which argument names the column.
+    err <- expect_error(airline_distances(asa, backend = backend, threads = 1), class = "parairline_parse_error")
+    expect_match(conditionMessage(err), "Column \"UNIQUE_CARRIER\" is not in the header", fixed = TRUE)
+    expect_match(conditionMessage(err), "Name the carrier column with `carrier =`", fixed = TRUE)
+    expect_identical(err$file, asa[1])
+    err <- expect_error(airline_distances(asa, backend = backend, threads = 1, carrier = "UniqueCarrier"),
+                        class = "parairline_error")
+    expect_match(conditionMessage(err), "Name the distance column with `distance =`", fixed = TRUE)
   }
 })
 
