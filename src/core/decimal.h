@@ -474,7 +474,12 @@ class ExactSum {
     if (!big_) promote();
   }
 
-  i128 small_ = 0;
+  // Aligned to 8, not 16 (a typedef may lower alignment): a group's
+  // accumulator (ValueAcc) is then 40 bytes, not 48, and millions of groups
+  // are that much less fresh memory.
+  typedef i128 i128_align8 __attribute__((aligned(8)));
+
+  i128_align8 small_ = 0;
   int scale_ = 0;
   std::unique_ptr<BigDecimal> big_;
 };

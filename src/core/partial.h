@@ -32,6 +32,7 @@ struct ValueAcc {
     missing += o.missing;
   }
 };
+static_assert(sizeof(void*) != 8 || sizeof(ValueAcc) == 40, "an accumulator is 40 bytes (see ExactSum::small_)");
 
 // The minimum and maximum of one group's non-missing values of one column,
 // kept only for queries that ask (40 bytes a group and column more).
