@@ -174,8 +174,13 @@ class PartialResult {
   std::string_view key(std::size_t g) const {
     return std::string_view(key_bytes_.data() + key_off_[g], key_off_[g + 1] - key_off_[g]);
   }
+  // A table that merges rather than gets merged (a run's total) keeps no
+  // per-group hashes: its slots hold them, and 8 bytes a group is fresh
+  // memory for millions of groups. Call while empty.
+  void keep_no_hashes() { keep_hashes_ = false; }
+
   uint64_t hash(std::size_t g) const {
-    if (hashes_.empty()) {  // compacted
+    if (hashes_.empty()) {  // compacted, or none kept
       const std::string_view k = key(g);
       return hash_bytes(k.data(), k.size());
     }
@@ -232,11 +237,11 @@ class PartialResult {
     const std::size_t g = size();
     key_bytes_.insert(key_bytes_.end(), key.begin(), key.end());
     key_off_.push_back(key_bytes_.size());
-    hashes_.push_back(h);
+    if (keep_hashes_) hashes_.push_back(h);
     n_.push_back(0);
     for (uint32_t v = 0; v < nvalues_; ++v) acc_.emplace_back();
     if (extremes_) ext_.resize(ext_.size() + nvalues_);
-    insert_slot(g);
+    insert_slot(Slot{h, key_off_[g], static_cast<uint32_t>(key.size()), static_cast<uint32_t>(g + 1)});
     if (created) *created = true;
     return g;
   }
@@ -290,7 +295,7 @@ class PartialResult {
   // reserve(), and room in the arrays too (a fresh table about to be filled).
   void reserve_groups(std::size_t groups) {
     reserve(groups);
-    hashes_.reserve(groups);
+    if (keep_hashes_) hashes_.reserve(groups);
     key_off_.reserve(groups + 1);
     n_.reserve(groups);
     acc_.reserve(groups * nvalues_);
@@ -398,20 +403,20 @@ class PartialResult {
     return std::memcmp(p, key.data(), key.size()) == 0;
   }
 
-  void insert_slot(std::size_t g) {
+  void insert_slot(const Slot& s) {
     const std::size_t mask = slots_.size() - 1;
-    std::size_t i = hashes_[g] & mask;
+    std::size_t i = s.hash & mask;
     while (slots_[i].group != 0) i = (i + 1) & mask;
-    Slot& s = slots_[i];
-    s.hash = hashes_[g];
-    s.key_at = key_off_[g];
-    s.key_len = static_cast<uint32_t>(key_off_[g + 1] - key_off_[g]);
-    s.group = static_cast<uint32_t>(g + 1);
+    slots_[i] = s;
   }
 
+  // The slots moved into a bigger index (a slot holds all it needs).
   void rehash(std::size_t nslots) {
-    slots_.assign(nslots, Slot());
-    for (std::size_t g = 0; g < size(); ++g) insert_slot(g);
+    std::vector<Slot> old(nslots);
+    old.swap(slots_);
+    for (const Slot& s : old) {
+      if (s.group != 0) insert_slot(s);
+    }
   }
 
   void grow() { rehash(slots_.size() * 2); }
@@ -421,7 +426,8 @@ class PartialResult {
   std::vector<uint8_t> key_types_;
   std::vector<char> key_bytes_;
   std::vector<uint64_t> key_off_;  // key g is key_bytes_[key_off_[g], key_off_[g + 1])
-  std::vector<uint64_t> hashes_;
+  std::vector<uint64_t> hashes_;  // per group, unless !keep_hashes_
+  bool keep_hashes_ = true;
   std::vector<int64_t> n_;
   std::vector<ValueAcc> acc_;  // nvalues_ per group
   std::vector<Extremes> ext_;  // nvalues_ per group if extremes_, else none

@@ -28,7 +28,10 @@ class PartitionedTotal {
   static constexpr std::size_t kParts = std::size_t{1} << kBits;
 
   PartitionedTotal(uint32_t nvalues, uint32_t nkeys, bool extremes = false) : key_types_(nkeys, 0), locks_(kParts) {
-    for (std::size_t i = 0; i < kParts; ++i) parts_.emplace_back(nvalues, nkeys, extremes);
+    for (std::size_t i = 0; i < kParts; ++i) {
+      parts_.emplace_back(nvalues, nkeys, extremes);
+      parts_.back().keep_no_hashes();
+    }
   }
 
   void merge(const PartialResult& p) {
