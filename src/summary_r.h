@@ -94,6 +94,19 @@ inline Query query_from_r(const Rcpp::List& r) {
   return q;
 }
 
+// A number key column as R's vector, `na` where missing, filled on the run's
+// threads as the value columns are: a vector of millions is mostly fresh
+// pages, each a fault. (`na` is read here: the threads touch nothing of R's.)
+template <int RTYPE, class T>
+Rcpp::Vector<RTYPE> number_key(const std::vector<T>& values, const std::vector<uint8_t>& missing, T na, int threads) {
+  Rcpp::Vector<RTYPE> v(Rcpp::no_init(static_cast<R_xlen_t>(values.size())));
+  T* const to = v.begin();
+  on_rows(threads, values.size(), [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) to[i] = missing[i] ? na : values[i];
+  });
+  return v;
+}
+
 // The engine's result: list(keys = <list of typed vectors>, n, sum, missing,
 // min, max), the last four lists with one double vector (or NULL) per value
 // column of `q`.
@@ -102,24 +115,10 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
   Rcpp::List keys(s.keys.size());
   for (std::size_t k = 0; k < s.keys.size(); ++k) {
     const KeyColumn& c = s.keys[k];
-    // Numbers are filled on the run's threads, as the values below: a
-    // vector of millions is mostly fresh pages, each a fault.
     if (c.type == KeyType::integer) {
-      Rcpp::IntegerVector v(Rcpp::no_init(n));
-      int* const to = INTEGER(v);
-      const int na = NA_INTEGER;  // read here: the threads touch nothing of R's
-      on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
-        for (std::size_t i = b; i < e; ++i) to[i] = c.missing[i] ? na : c.ints[i];
-      });
-      keys[k] = v;
+      keys[k] = number_key<INTSXP>(c.ints, c.missing, NA_INTEGER, threads);
     } else if (c.type == KeyType::real) {
-      Rcpp::NumericVector v(Rcpp::no_init(n));
-      double* const to = REAL(v);
-      const double na = NA_REAL;
-      on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
-        for (std::size_t i = b; i < e; ++i) to[i] = c.missing[i] ? na : c.reals[i];
-      });
-      keys[k] = v;
+      keys[k] = number_key<REALSXP>(c.reals, c.missing, NA_REAL, threads);
     } else {
       Rcpp::CharacterVector v(n);
       // One CHARSXP per distinct text (by rank), reused: a many-group summary
