@@ -160,7 +160,9 @@ inline uint64_t popcount(uint64_t x) {
   return (x * 0x0101010101010101ull) >> 56;
 }
 
-// Position of the k-th (0-based) set bit of x, which has more than k.
+// Position of the k-th (0-based) set bit of x, which has more than k: k
+// steps, so callers select from what is left after the last bit found.
+constexpr bool kConstantSelect = false;
 inline int select_bit(uint64_t x, uint64_t k) {
   for (; k > 0; --k) x &= x - 1;
   return __builtin_ctzll(x);
@@ -747,6 +749,7 @@ PARAIRLINE_AVX2 inline uint64_t prefix_xor(uint64_t x) {
 
 PARAIRLINE_AVX2 inline uint64_t popcount(uint64_t x) { return static_cast<uint64_t>(_mm_popcnt_u64(x)); }
 
+constexpr bool kConstantSelect = true;  // pdep: one instruction
 PARAIRLINE_AVX2 inline int select_bit(uint64_t x, uint64_t k) {
   return static_cast<int>(_tzcnt_u64(_pdep_u64(uint64_t{1} << k, x)));
 }
@@ -770,6 +773,7 @@ using avx2_isa::block_masks;
 using avx2_isa::popcount;
 using avx2_isa::prefix_xor;
 // Clears the lowest set bit k times; inlined here it compiles to blsr and tzcnt.
+using generic_isa::kConstantSelect;
 using generic_isa::select_bit;
 
 }  // namespace avx2_slow_pdep_isa

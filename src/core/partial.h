@@ -104,6 +104,15 @@ inline uint64_t hash_bytes(const char* p, std::size_t n) {
   if (n <= 8) return fmix64(load_small(p, n) ^ (static_cast<uint64_t>(n) * 0x9E3779B97F4A7C15ull));
   // wyhash-style multiply-mix; keys are short (carrier codes, dates, tail numbers).
   const uint64_t k1 = 0x9E3779B97F4A7C15ull, k2 = 0xD6E8FEB86659FD93ull;
+  if (n <= 16) {
+    // Its first and last word (they overlap), one multiply: composite keys
+    // of a few short fields are this long.
+    uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+    const u128 m = static_cast<u128>(a ^ k1 ^ n) * (b ^ k2);
+    return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+  }
   uint64_t h = k1 ^ (n * k2);
   while (n >= 8) {
     uint64_t w;
