@@ -452,7 +452,9 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
       for (uint32_t v = 0; v < nv; ++v) out.acc.set(r * nv + v, groups.part(g), groups.index(g), v);
     }
   });
-  for (std::size_t r = 0; r < nrows && !starts.empty(); ++r) {
+  if (starts.empty()) return out;  // one group per row
+  // A row whose groups typing made one: the others merged into the first's.
+  for (std::size_t r = 0; r < nrows; ++r) {
     for (std::size_t s = start_of(r) + 1; s < end_of(r); ++s) {
       const std::size_t h = order[s];
       for (uint32_t v = 0; v < nv; ++v) out.acc.merge_into(r * nv + v, groups.part(h), groups.index(h), v);
