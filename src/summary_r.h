@@ -98,7 +98,7 @@ inline Query query_from_r(const Rcpp::List& r) {
 // threads as the value columns are: a vector of millions is mostly fresh
 // pages, each a fault. (`na` is read here: the threads touch nothing of R's.)
 template <int RTYPE, class T>
-Rcpp::Vector<RTYPE> number_key(const std::vector<T>& values, const std::vector<uint8_t>& missing, T na, int threads) {
+Rcpp::Vector<RTYPE> number_key(const BigArray<T>& values, const BigArray<uint8_t>& missing, T na, int threads) {
   Rcpp::Vector<RTYPE> v(Rcpp::no_init(static_cast<R_xlen_t>(values.size())));
   T* const to = v.begin();
   on_rows(threads, values.size(), [&](std::size_t b, std::size_t e) {

@@ -635,6 +635,72 @@ static void test_select_bit() {
   CHECK(mismatches == 0, "select_bit agrees in every instruction set (" + std::to_string(mismatches) + " mismatches)");
 }
 
+// Big arrays: mapped storage and the partitions' page pool hold what was
+// written, reuse freed pieces, and a pooled table works as a heap one.
+static void test_big_arrays() {
+  BigArray<uint64_t> big;
+  for (uint64_t i = 0; i < (uint64_t{1} << 20); ++i) big.push_back(i * 7);  // 8 MB: mapped
+  bool same = true;
+  for (uint64_t i = 0; i < big.size(); ++i) same = same && big[i] == i * 7;
+  CHECK(same, "a mapped array keeps its values through growth");
+
+  PagePool pool;
+  {
+    PoolArray<uint64_t> a{PoolAllocator<uint64_t>(&pool)}, b{PoolAllocator<uint64_t>(&pool)};
+    for (uint64_t i = 0; i < 300000; ++i) {
+      a.push_back(i);
+      b.push_back(~i);
+    }
+    bool ok = a.get_allocator().pool() == &pool;
+    for (uint64_t i = 0; i < a.size(); ++i) ok = ok && a[i] == i && b[i] == ~i;
+    CHECK(ok, "two pooled arrays growing in step keep their values");
+    PoolArray<uint64_t> c(a);  // a copy is the heap's
+    CHECK(c.get_allocator().pool() == nullptr && c == a, "a copy of a pooled array is a heap array");
+  }
+  void* p = pool.allocate(40 * 8192);
+  std::memset(p, 1, 40 * 8192);
+  pool.deallocate(p, 40 * 8192);
+  void* q = pool.allocate(40 * 8192 - 100);  // the same size class
+  CHECK(q == p, "a freed piece is reused for its size class");
+  void* r = pool.allocate(40 * 8192);
+  CHECK(r != q && (static_cast<char*>(r) >= static_cast<char*>(q) + 40 * 8192 ||
+                   static_cast<char*>(r) + 40 * 8192 <= static_cast<char*>(q)),
+        "pieces in use do not overlap");
+  pool.deallocate(q, 40 * 8192);
+  pool.deallocate(r, 40 * 8192);
+  pool.release();
+
+  // A table on the pool against one on the heap: 200k groups, two values.
+  PagePool table_pool;
+  PartialResult pooled(2, 1, true, &table_pool), heap(2, 1, true);
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 600000; ++i) {
+    const std::string key = "K" + std::to_string(rng() % 200000);
+    Decimal d;
+    const std::string text = std::to_string(static_cast<int>(rng() % 2001) - 1000) + ".25";
+    parse_decimal(text.data(), text.data() + text.size(), d, '.');
+    for (PartialResult* t : {&pooled, &heap}) {
+      const std::size_t g = t->find_or_insert(key);
+      ++t->n(g);
+      t->acc(g, 1).sum.add(d);
+      t->extremes(g, 1).add(d);
+    }
+  }
+  PartialResult copy = pooled;
+  table_pool.drain();
+  pooled.compact();
+  bool agree = pooled.size() == heap.size() && copy.size() == heap.size();
+  for (std::size_t g = 0; g < heap.size() && agree; ++g) {
+    agree = pooled.key(g) == heap.key(g) && pooled.n(g) == heap.n(g) && copy.n(g) == heap.n(g) &&
+            pooled.acc(g, 1).sum.to_double() == heap.acc(g, 1).sum.to_double() &&
+            pooled.extremes(g, 1).max == heap.extremes(g, 1).max;
+  }
+  CHECK(agree, "a table on the page pool, compacted after a drain, agrees with one on the heap");
+  pooled = PartialResult();
+  table_pool.release();
+  CHECK(copy.find_or_insert(std::string("K1")) < copy.size(), "a copy outlives the pool it was copied from");
+}
+
 int main(int argc, char** argv) {
   const TempDir dir("parairline-core");
   tmp_dir = dir.path();
@@ -642,6 +708,7 @@ int main(int argc, char** argv) {
   test_decimal();
   test_short_decimal();
   test_select_bit();
+  test_big_arrays();
   test_files();
   test_stop();
   test_wire_lengths();

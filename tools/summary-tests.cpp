@@ -2266,8 +2266,8 @@ void test_summarise_groups() {
     add_group(parts[2], texts, aggs, {"-0"}, 1, "7");
     add_group(parts[0], texts, aggs, {"0"}, 1, "8");
     const parairline::Summary s = summarise_groups(parts, {0}, key_query({"k"}), {});
-    const bool ok = s.size() == 2 && s.keys[0].type == KeyType::integer && s.keys[0].ints == std::vector<int32_t>({0, 1}) &&
-                    s.n == std::vector<int64_t>({2, 9}) && s.acc[1].sum.to_double() == -6.25 &&
+    const bool ok = s.size() == 2 && s.keys[0].type == KeyType::integer && s.keys[0].ints == parairline::BigArray<int32_t>({0, 1}) &&
+                    s.n == parairline::BigArray<int64_t>({2, 9}) && s.acc[1].sum.to_double() == -6.25 &&
                     s.acc.min(1) == -10 && s.acc.max(1) == 2.25 && s.acc[0].sum.to_double() == 15;
     CHECK(ok, "\"01\", \"1\" and \"+1\" are one integer group, -0 and 0 another");
     CHECK(ref::compare(s, ref::group(texts, aggs, {T::none}, {false}), key_query({"k"}).values).empty(),

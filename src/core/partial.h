@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "big_array.h"
 #include "bytes.h"
 #include "decimal.h"
 #include "key_types.h"
@@ -131,26 +132,28 @@ inline uint64_t hash_bytes(const char* p, std::size_t n) {
 class PartialResult {
  public:
   // `nvalues` accumulators per group, with Extremes if `extremes`; `nkeys`
-  // key columns (for key_types).
-  explicit PartialResult(uint32_t nvalues = 1, uint32_t nkeys = 1, bool extremes = false)
-      : nvalues_(nvalues), extremes_(extremes), key_types_(nkeys, 0), slots_(16) {
+  // key columns (for key_types); the arrays' memory from `pool` if given
+  // (which must outlive the table), else the heap's.
+  explicit PartialResult(uint32_t nvalues = 1, uint32_t nkeys = 1, bool extremes = false, PagePool* pool = nullptr)
+      : nvalues_(nvalues),
+        extremes_(extremes),
+        key_types_(nkeys, 0),
+        key_bytes_(PoolAllocator<char>(pool)),
+        key_off_(PoolAllocator<uint64_t>(pool)),
+        hashes_(PoolAllocator<uint64_t>(pool)),
+        n_(PoolAllocator<int64_t>(pool)),
+        acc_(PoolAllocator<ValueAcc>(pool)),
+        ext_(PoolAllocator<Extremes>(pool)),
+        slots_(16, Slot(), PoolAllocator<Slot>(pool)) {
     key_off_.push_back(0);
   }
 
-  // Frees the lookup index and the arrays' spare room once no group will be
-  // added (the end of a run): a table of millions of groups then holds its
-  // keys and accumulators only (a total's partitions are copied one array at
-  // a time, each small). The spare room is often memory other tables wrote
-  // before, so keeping it raises the peak: 5M rows with 1M keys peaked at
-  // 380 MB instead of 290 MB without the copies. Lookups must not follow.
+  // Frees the lookup index once no group will be added (the end of a run):
+  // a table of millions of groups then holds its keys and accumulators
+  // only. Lookups must not follow.
   void compact() {
-    std::vector<Slot>().swap(slots_);
-    std::vector<uint64_t>().swap(hashes_);
-    key_bytes_.shrink_to_fit();
-    key_off_.shrink_to_fit();
-    n_.shrink_to_fit();
-    acc_.shrink_to_fit();
-    ext_.shrink_to_fit();
+    free_array(slots_);
+    free_array(hashes_);
   }
 
   // A full task table is sealed: its lookup index, emptied, goes to `next`
@@ -161,7 +164,7 @@ class PartialResult {
   void hand_index_to(PartialResult& next) {
     next.slots_.swap(slots_);
     std::fill(next.slots_.begin(), next.slots_.end(), Slot());
-    std::vector<Slot>().swap(slots_);
+    free_array(slots_);
   }
 
   // Empty, for another query shape, keeping the memory: a task's table is
@@ -415,6 +418,12 @@ class PartialResult {
     return std::memcmp(p, key.data(), key.size()) == 0;
   }
 
+  // Frees v's storage, keeping its allocator.
+  template <class V>
+  static void free_array(V& v) {
+    V(v.get_allocator()).swap(v);
+  }
+
   void insert_slot(const Slot& s) {
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = s.hash & mask;
@@ -424,7 +433,7 @@ class PartialResult {
 
   // The slots moved into a bigger index (a slot holds all it needs).
   void rehash(std::size_t nslots) {
-    std::vector<Slot> old(nslots);
+    PoolArray<Slot> old(nslots, Slot(), slots_.get_allocator());
     old.swap(slots_);
     for (const Slot& s : old) {
       if (s.group != 0) insert_slot(s);
@@ -436,14 +445,14 @@ class PartialResult {
   uint32_t nvalues_;
   bool extremes_;
   std::vector<uint8_t> key_types_;
-  std::vector<char> key_bytes_;
-  std::vector<uint64_t> key_off_;  // key g is key_bytes_[key_off_[g], key_off_[g + 1])
-  std::vector<uint64_t> hashes_;  // per group, unless !keep_hashes_
+  PoolArray<char> key_bytes_;
+  PoolArray<uint64_t> key_off_;  // key g is key_bytes_[key_off_[g], key_off_[g + 1])
+  PoolArray<uint64_t> hashes_;  // per group, unless !keep_hashes_
   bool keep_hashes_ = true;
-  std::vector<int64_t> n_;
-  std::vector<ValueAcc> acc_;  // nvalues_ per group
-  std::vector<Extremes> ext_;  // nvalues_ per group if extremes_, else none
-  std::vector<Slot> slots_;
+  PoolArray<int64_t> n_;
+  PoolArray<ValueAcc> acc_;  // nvalues_ per group
+  PoolArray<Extremes> ext_;  // nvalues_ per group if extremes_, else none
+  PoolArray<Slot> slots_;
 };
 
 using Group = PartialResult::GroupView<int64_t, ExactSum>;

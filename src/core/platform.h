@@ -1,7 +1,8 @@
 // The operating system, for files: reading a file by position (pread(), or
 // ReadFile() with an OVERLAPPED offset on Windows, as arrow's io_util does),
 // file names (UTF-8 throughout the engine; wide characters on Windows, so
-// non-ASCII names work), what a path is, and the system's error texts. With
+// non-ASCII names work), what a path is, and the system's error texts; and
+// for memory: pages for big arrays (map_pages()). With
 // process_pool.h (processes: POSIX, or on Windows a stub that says fork() does
 // not exist) this is the engine's portability layer: no other file tests the
 // operating system. R-free.
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #else
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -171,6 +173,25 @@ inline void close_fd(int fd) { ::_close(fd); }
 
 inline bool remove_file(const std::string& path) { return ::_wremove(wide(path).c_str()) == 0; }
 
+// `bytes` of zeroed memory from the system, returned to it by
+// unmap_pages(p, bytes); nullptr if there is none.
+inline void* map_pages(std::size_t bytes) {
+  return ::VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+inline void unmap_pages(void* p, std::size_t) { ::VirtualFree(p, 0, MEM_RELEASE); }
+
+// The whole pages of [p, p + bytes), inside memory from map_pages(), are
+// no longer needed: the system may take them back (a hint).
+inline void discard_pages(void* p, std::size_t bytes) {
+  SYSTEM_INFO info;
+  ::GetSystemInfo(&info);
+  const uintptr_t page = info.dwPageSize;
+  const uintptr_t from = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t to = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
+  if (to > from) ::VirtualAlloc(reinterpret_cast<void*>(from), to - from, MEM_RESET, PAGE_READWRITE);
+}
+
 #else  // POSIX
 
 // A file opened for reading, read by position.
@@ -246,6 +267,42 @@ inline int open_write_fd(const std::string& path) {
 inline void close_fd(int fd) { ::close(fd); }
 
 inline bool remove_file(const std::string& path) { return std::remove(path.c_str()) == 0; }
+
+// `bytes` of zeroed memory from the system, returned to it by
+// unmap_pages(p, bytes); nullptr if there is none. On Linux it starts on a
+// 2 MB boundary and asks for 2 MB pages: a fresh 4 KB page costs about
+// 10 us on some virtual machines (a fault, then clearing), so touching an
+// array of millions of groups cost more than filling it.
+inline void* map_pages(std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t len = (bytes + page - 1) / page * page;
+  void* raw = ::mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  char* const first = static_cast<char*>(raw);
+  char* const at = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(first) + kHuge - 1) & ~(kHuge - 1));
+  if (at > first) ::munmap(first, static_cast<std::size_t>(at - first));
+  const std::size_t tail = static_cast<std::size_t>(first + len + kHuge - (at + len));
+  if (tail > 0) ::munmap(at + len, tail);
+  ::madvise(at, len, MADV_HUGEPAGE);  // a hint: without it the pages are 4 KB
+  return at;
+#else
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+#endif
+}
+
+inline void unmap_pages(void* p, std::size_t bytes) { ::munmap(p, bytes); }
+
+// The whole pages of [p, p + bytes), inside memory from map_pages(), are
+// no longer needed: the system takes them back (they read as zeros after).
+inline void discard_pages(void* p, std::size_t bytes) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t from = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t to = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
+  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
 
 #endif  // _WIN32
 

@@ -21,7 +21,7 @@ namespace parairline {
 
 // The total of a run, split by hash into partitions that threads merge
 // into at once, each under its own lock; small tables also keep the merge
-// of millions of groups in cache.
+// of millions of groups in cache. Their arrays come from one PagePool.
 class PartitionedTotal {
  public:
   static constexpr int kBits = 8;
@@ -29,7 +29,7 @@ class PartitionedTotal {
 
   PartitionedTotal(uint32_t nvalues, uint32_t nkeys, bool extremes = false) : key_types_(nkeys, 0), locks_(kParts) {
     for (std::size_t i = 0; i < kParts; ++i) {
-      parts_.emplace_back(nvalues, nkeys, extremes);
+      parts_.emplace_back(nvalues, nkeys, extremes, &pool_);
       parts_.back().keep_no_hashes();
     }
   }
@@ -69,8 +69,10 @@ class PartitionedTotal {
 
   const std::vector<PartialResult>& parts() const { return parts_; }
 
-  // The run is over: only the groups are kept (see PartialResult::compact()).
+  // The run is over: the pool's spare pieces and the lookup indexes go back
+  // to the system, and only the groups are kept. No merge may follow.
   void compact() {
+    pool_.drain();
     for (PartialResult& p : parts_) p.compact();
   }
   const std::vector<uint8_t>& key_types() const { return key_types_; }
@@ -96,6 +98,7 @@ class PartitionedTotal {
   // The top bits: the tables index slots by the low ones.
   static std::size_t part_of(uint64_t h) { return static_cast<std::size_t>(h >> (64 - kBits)); }
 
+  PagePool pool_;  // the partitions' arrays (declared first: freed last)
   std::vector<PartialResult> parts_;
   std::vector<uint8_t> key_types_;
   std::mutex types_mu_;

@@ -21,6 +21,7 @@
 #include <tbb/task_arena.h>
 
 #include "csv_source.h"
+#include "big_array.h"
 #include "key_types.h"
 #include "partial.h"
 #include "query.h"
@@ -30,14 +31,14 @@ namespace parairline {
 
 struct KeyColumn {
   KeyType type = KeyType::text;   // none never stays: an all-missing column is text
-  std::vector<uint8_t> missing;   // per row
-  std::vector<int32_t> ints;      // integer columns
-  std::vector<double> reals;      // real columns
+  BigArray<uint8_t> missing;   // per row
+  BigArray<int32_t> ints;      // integer columns
+  BigArray<double> reals;      // real columns
   // Text columns: per row the rank of its text (equal texts, equal ranks:
   // R makes each string once), and the distinct texts by rank (views into
   // the partials or the plan). A missing row's rank is dict.size().
-  std::vector<uint32_t> text_rank;
-  std::vector<std::string_view> dict;
+  BigArray<uint32_t> text_rank;
+  BigArray<std::string_view> dict;
 
   std::string_view text(std::size_t row) const {
     return text_rank[row] < dict.size() ? dict[text_rank[row]] : std::string_view();
@@ -88,16 +89,16 @@ class SummaryAccs {
     return empty;
   }
 
-  std::vector<const ValueAcc*> at_;
-  std::vector<const Extremes*> ext_at_;
-  std::vector<uint32_t> own_index_;  // 1 + the entry's place in own_, once merged (empty: none is)
+  BigArray<const ValueAcc*> at_;
+  BigArray<const Extremes*> ext_at_;
+  BigArray<uint32_t> own_index_;  // 1 + the entry's place in own_, once merged (empty: none is)
   std::deque<ValueAcc> own_;         // stable addresses
   std::deque<Extremes> own_ext_;
 };
 
 struct Summary {
   std::vector<KeyColumn> keys;
-  std::vector<int64_t> n;
+  BigArray<int64_t> n;
   SummaryAccs acc;  // nvalues per row
   uint32_t nvalues = 0;
   std::size_t size() const { return n.size(); }
@@ -161,7 +162,7 @@ class Groups {
  private:
   const std::vector<PartialResult>& parts_;
   std::vector<std::size_t> first_;
-  std::vector<uint16_t> part_;
+  BigArray<uint16_t> part_;
 };
 
 // Dense ranks of one key column's typed values: equal values (after typing)
@@ -170,15 +171,15 @@ class Groups {
 // adjacent entries hold the same value. Sorting beats hashing here: millions
 // of groups, and no memory beyond the array.
 template <class Entry, class Same>
-std::vector<uint32_t> ranks_of_sorted(std::size_t n, const std::vector<Entry>& sorted, Same same) {
-  std::vector<uint32_t> rank(n, 0);
+BigArray<uint32_t> ranks_of_sorted(std::size_t n, const BigArray<Entry>& sorted, Same same) {
+  BigArray<uint32_t> rank(n, 0);
   uint32_t r = 0;
   for (std::size_t s = 0; s < sorted.size(); ++s) {
     if (s > 0 && !same(sorted[s - 1], sorted[s])) ++r;
     rank[sorted[s].row] = r;
   }
   const uint32_t na_rank = sorted.empty() ? 0 : r + 1;
-  std::vector<uint8_t> seen(n, 0);
+  BigArray<uint8_t> seen(n, 0);
   for (const Entry& e : sorted) seen[e.row] = 1;
   for (std::size_t i = 0; i < n; ++i) {
     if (!seen[i]) rank[i] = na_rank;
@@ -213,13 +214,13 @@ struct TextEntry {
 // column is the whole key (`own_texts`), each group's text is its own and
 // the hashing is skipped.
 template <class Field>
-std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vector<uint8_t>& missing, bool own_texts,
-                                 const RowWork& work, std::vector<std::string_view>& dict) {
-  std::vector<std::string_view> distinct;
-  std::vector<uint32_t> id(n, 0);
+BigArray<uint32_t> text_ranks(std::size_t n, const Field& x, const BigArray<uint8_t>& missing, bool own_texts,
+                                 const RowWork& work, BigArray<std::string_view>& dict) {
+  BigArray<std::string_view> distinct;
+  BigArray<uint32_t> id(n, 0);
   std::size_t nslots = 16;
-  std::vector<uint32_t> slots(nslots, 0);  // id + 1
-  std::vector<uint64_t> hashes;
+  BigArray<uint32_t> slots(nslots, 0);  // id + 1
+  BigArray<uint64_t> hashes;
   if (own_texts) distinct.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (missing[i]) continue;
@@ -253,14 +254,14 @@ std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vecto
       id[i] = slots[j] - 1;
     }
   }
-  std::vector<TextEntry> e(distinct.size());
+  BigArray<TextEntry> e(distinct.size());
   for (uint32_t d = 0; d < distinct.size(); ++d) e[d] = {word_at(distinct[d], 0), word_at(distinct[d], 8), d};
   work.sort(e.begin(), e.end(), [&](const TextEntry& a, const TextEntry& b) {
     if (a.w0 != b.w0) return a.w0 < b.w0;
     if (a.w1 != b.w1) return a.w1 < b.w1;
     return distinct[a.row] < distinct[b.row];  // byte order: char_traits<char> compares as unsigned char
   });
-  std::vector<uint32_t> rank_of(distinct.size());
+  BigArray<uint32_t> rank_of(distinct.size());
   dict.resize(distinct.size());
   for (uint32_t r = 0; r < e.size(); ++r) {
     rank_of[e[r].row] = r;
@@ -273,9 +274,9 @@ std::vector<uint32_t> text_ranks(std::size_t n, const Field& x, const std::vecto
 
 // Stable counting sort of `order` by the dense ranks `rank` (< limit);
 // `scratch` (as long as `order`) ends up holding the old order.
-inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32_t>& rank, uint32_t limit,
-                          std::vector<uint32_t>& scratch) {
-  std::vector<uint32_t> count(static_cast<std::size_t>(limit) + 1, 0);
+inline void counting_sort(BigArray<uint32_t>& order, const BigArray<uint32_t>& rank, uint32_t limit,
+                          BigArray<uint32_t>& scratch) {
+  BigArray<uint32_t> count(static_cast<std::size_t>(limit) + 1, 0);
   for (uint32_t i : order) ++count[rank[i] + 1];
   for (std::size_t r = 1; r < count.size(); ++r) count[r] += count[r - 1];
   scratch.resize(order.size());
@@ -284,8 +285,8 @@ inline void counting_sort(std::vector<uint32_t>& order, const std::vector<uint32
 }
 
 template <class T>
-std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<uint8_t>& missing, const RowWork& work) {
-  std::vector<NumberEntry<T>> e;
+BigArray<uint32_t> number_ranks(const BigArray<T>& x, const BigArray<uint8_t>& missing, const RowWork& work) {
+  BigArray<NumberEntry<T>> e;
   e.reserve(x.size());
   for (uint32_t i = 0; i < x.size(); ++i) {
     if (!missing[i]) e.push_back({x[i], i});
@@ -298,7 +299,7 @@ std::vector<uint32_t> number_ranks(const std::vector<T>& x, const std::vector<ui
 // `col` and returns its dense ranks. `whole_key`: the column is the groups'
 // only key, so no two groups have the same text.
 template <class Field>
-std::vector<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyType t, bool file_key, bool whole_key,
+BigArray<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyType t, bool file_key, bool whole_key,
                                       const NaSet& na, char dec, const RowWork& work, KeyColumn& col) {
   if (file_key) t = KeyType::text;
   if (t != KeyType::text) {
@@ -367,7 +368,7 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   Summary out;
   out.nvalues = nv;
   std::vector<KeyColumn> typed(nk);
-  std::vector<std::vector<uint32_t>> ranks(nk);
+  std::vector<BigArray<uint32_t>> ranks(nk);
   const auto type_column = [&](std::size_t k) {
     const KeyType seen = k < key_types.size() ? static_cast<KeyType>(key_types[k]) : KeyType::none;
     const auto field = [&](std::size_t i) { return field_of(i, k); };
@@ -381,18 +382,18 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
 
   // Sort by the rank tuple: counting sorts from the last key to the first
   // (each stable, the ranks dense).
-  std::vector<uint32_t> order(ng), scratch;
+  BigArray<uint32_t> order(ng), scratch;
   std::iota(order.begin(), order.end(), 0u);
   for (std::size_t k = nk; k-- > 0;) {
     uint32_t most = 0;
     for (uint32_t r : ranks[k]) most = std::max(most, r);
     counting_sort(order, ranks[k], most + 1, scratch);
   }
-  std::vector<uint32_t>().swap(scratch);
+  BigArray<uint32_t>().swap(scratch);
 
   // Emit the rows; a run of equal rank tuples is one group (typing can make
   // several groups one).
-  std::vector<uint8_t> starts_row(ng, 0);
+  BigArray<uint8_t> starts_row(ng, 0);
   work.each(ng, [&](std::size_t b, std::size_t e) {
     for (std::size_t s = b; s < e; ++s) {
       bool same = s > 0;
@@ -404,14 +405,14 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   // longer than one group (else row r is order[r]).
   std::size_t nrows = 0;
   for (std::size_t s = 0; s < ng; ++s) nrows += starts_row[s];
-  std::vector<uint32_t> starts;
+  BigArray<uint32_t> starts;
   if (nrows < ng) {
     starts.reserve(nrows);
     for (std::size_t s = 0; s < ng; ++s) {
       if (starts_row[s]) starts.push_back(static_cast<uint32_t>(s));
     }
   }
-  std::vector<uint8_t>().swap(starts_row);
+  BigArray<uint8_t>().swap(starts_row);
   const auto start_of = [&](std::size_t r) { return starts.empty() ? r : std::size_t{starts[r]}; };
   const auto end_of = [&](std::size_t r) { return r + 1 < nrows ? start_of(r + 1) : ng; };
   // Gathers, one array at a time: independent loads in a tight loop keep
