@@ -37,8 +37,17 @@ engine_values <- function(aggs) {
 # flattened, children before parents, the root last; numbers as decimal text;
 # the dialect as csv_dialect() made it, less what only R uses.
 engine_query <- function(query) {
-  list(keys = query$by, values = engine_values(query$aggs), filter = flatten_filter(query$where),
-       dialect = engine_dialect(query$dialect))
+  values <- engine_values(query$aggs)
+  list(keys = query$by, values = values, filter = flatten_filter(query$where),
+       dialect = engine_dialect(query$dialect), aggs = engine_aggs(query$aggs, values$name))
+}
+
+# The aggregates the engine's result columns are, each naming its value
+# column by index (from 0; -1 for n()).
+engine_aggs <- function(aggs, cols) {
+  value <- match(aggs$col, cols) - 1L
+  value[is.na(value)] <- -1L
+  list(fun = as.character(aggs$fun), value = as.integer(value), na_rm = as.logical(aggs$na_rm))
 }
 
 flatten_filter <- function(where) {
@@ -79,35 +88,11 @@ decimal_text <- function(x) {
   }, character(1), USE.NAMES = FALSE)
 }
 
-# Counts as integer, as dplyr's n() and data.table's .N give them, unless
-# one is beyond R's integers.
-count_vector <- function(x) if (all(x <= .Machine$integer.max)) as.integer(x) else x
-
+# The engine's result as a data frame: the typed keys, then one column per
+# aggregate, made in C++ (src/summary_r.h) on the run's threads.
 engine_frame <- function(res, query) {
-  out <- res$keys
-  names(out) <- query$by
-  aggs <- query$aggs
-  cols <- engine_values(aggs)$name
-  n <- res$n
-  for (i in seq_len(nrow(aggs))) {
-    fun <- aggs$fun[i]
-    v <- match(aggs$col[i], cols)
-    missing <- if (fun != "n") res$missing[[v]]
-    x <- switch(fun,
-      n = count_vector(n),
-      nmiss = count_vector(missing),
-      sum = res$sum[[v]],
-      mean = res$sum[[v]] / (n - missing),
-      min = res$min[[v]],
-      max = res$max[[v]]
-    )
-    if (fun %in% c("sum", "mean", "min", "max") && !aggs$na_rm[i]) {
-      some <- missing > 0
-      if (any(some)) x[some] <- NA  # no copy of millions of groups for nothing
-    }
-    out[[aggs$name[i]]] <- x
-  }
-  structure(out, class = "data.frame", row.names = .set_row_names(length(n)))
+  out <- c(stats::setNames(res$keys, query$by), stats::setNames(res$columns, query$aggs$name))
+  structure(out, class = "data.frame", row.names = .set_row_names(length(res$keys[[1L]])))
 }
 
 # The column names of a file (of its first CSV member if a zip archive), its

@@ -5,6 +5,8 @@
 
 #include <Rcpp.h>
 
+#include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,18 @@ inline Query query_from_r(const Rcpp::List& r) {
   if (numbers.size() != names.size() || minmax.size() != names.size()) throw std::invalid_argument("values");
   for (std::size_t i = 0; i < names.size(); ++i) q.values.push_back(ValueSpec{names[i], numbers[i], minmax[i]});
   q.index_columns();
+  Rcpp::List aggs = r["aggs"];
+  const std::vector<std::string> funs = Rcpp::as<std::vector<std::string>>(aggs["fun"]);
+  const std::vector<int> agg_values = Rcpp::as<std::vector<int>>(aggs["value"]);
+  const std::vector<bool> na_rm = Rcpp::as<std::vector<bool>>(aggs["na_rm"]);
+  if (agg_values.size() != funs.size() || na_rm.size() != funs.size()) throw std::invalid_argument("aggs");
+  for (std::size_t i = 0; i < funs.size(); ++i) {
+    static const char* names[] = {"n", "nmiss", "sum", "mean", "min", "max"};
+    int fun = 0;
+    while (fun < 6 && funs[i] != names[fun]) ++fun;
+    if (fun == 6) throw std::invalid_argument("unknown aggregate " + funs[i]);
+    q.aggregates.push_back(Aggregate{static_cast<AggregateFun>(fun), agg_values[i], na_rm[i]});
+  }
   Rcpp::List filter = r["filter"];
   for (R_xlen_t i = 0; i < filter.size(); ++i) {
     Rcpp::List node = filter[i];
@@ -107,11 +121,34 @@ Rcpp::Vector<RTYPE> number_key(const BigArray<T>& values, const BigArray<uint8_t
   return v;
 }
 
-// The engine's result: list(keys = <list of typed vectors>, n, sum, missing,
-// min, max), the last four lists with one double vector (or NULL) per value
-// column of `q`.
+// Counts as R's integers, as dplyr's n() and data.table's .N give them,
+// unless one is beyond them.
+template <class Count>
+SEXP count_column(std::size_t n, Count count, int threads) {
+  int64_t most = 0;
+  for (std::size_t i = 0; i < n; ++i) most = std::max(most, count(i));
+  if (most <= std::numeric_limits<int>::max()) {
+    Rcpp::IntegerVector v(Rcpp::no_init(static_cast<R_xlen_t>(n)));
+    int* const to = v.begin();
+    on_rows(threads, n, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) to[i] = static_cast<int>(count(i));
+    });
+    return v;
+  }
+  Rcpp::NumericVector v(Rcpp::no_init(static_cast<R_xlen_t>(n)));
+  double* const to = v.begin();
+  on_rows(threads, n, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) to[i] = static_cast<double>(count(i));
+  });
+  return v;
+}
+
+// The engine's result: list(keys = <list of typed vectors>, columns = <one
+// vector per aggregate of q>). Filled on the run's threads (millions of
+// groups, each a cache miss; each fresh page of R's vectors a fault), R's
+// vectors made here first.
 inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
-  const R_xlen_t n = static_cast<R_xlen_t>(s.size());
+  const std::size_t n = s.size();
   Rcpp::List keys(s.keys.size());
   for (std::size_t k = 0; k < s.keys.size(); ++k) {
     const KeyColumn& c = s.keys[k];
@@ -120,15 +157,15 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
     } else if (c.type == KeyType::real) {
       keys[k] = number_key<REALSXP>(c.reals, c.missing, NA_REAL, threads);
     } else {
-      Rcpp::CharacterVector v(n);
+      Rcpp::CharacterVector v(static_cast<R_xlen_t>(n));
       // One CHARSXP per distinct text (by rank), reused: a many-group summary
       // repeats each tail number or date thousands of times. Each is held by
       // `v` from its first use on.
       std::vector<SEXP> made(c.dict.size(), nullptr);
       std::string tmp;
-      for (R_xlen_t i = 0; i < n; ++i) {
+      for (std::size_t i = 0; i < n; ++i) {
         if (c.missing[i]) {
-          v[i] = NA_STRING;
+          SET_STRING_ELT(v, static_cast<R_xlen_t>(i), NA_STRING);
           continue;
         }
         SEXP& m = made[c.text_rank[i]];
@@ -137,56 +174,57 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
           tmp.assign(text.data(), text.size());
           m = Rf_mkCharLenCE(tmp.data(), static_cast<int>(tmp.size()), key_encoding(tmp));
         }
-        SET_STRING_ELT(v, i, m);
+        SET_STRING_ELT(v, static_cast<R_xlen_t>(i), m);
       }
       keys[k] = v;
     }
   }
-  Rcpp::NumericVector count(Rcpp::no_init(n));
-  double* const to_count = REAL(count);
-  on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) to_count[i] = static_cast<double>(s.n[i]);
-  });
-  // Per value column what its aggregates read (NULL otherwise): filled on
-  // the run's threads (millions of groups, each a cache miss), R's vectors
-  // made here first.
-  Rcpp::List sum(s.nvalues), missing(s.nvalues), min(s.nvalues), max(s.nvalues);
   const double na = NA_REAL;
-  for (uint32_t v = 0; v < s.nvalues; ++v) {
-    const ValueSpec& spec = q.values[v];
-    Rcpp::NumericVector mi(Rcpp::no_init(n)), su, lo, hi;
-    if (spec.numbers) su = Rcpp::NumericVector(Rcpp::no_init(n));
-    if (spec.minmax) {
-      lo = Rcpp::NumericVector(Rcpp::no_init(n));
-      hi = Rcpp::NumericVector(Rcpp::no_init(n));
+  Rcpp::List columns(q.aggregates.size());
+  for (std::size_t j = 0; j < q.aggregates.size(); ++j) {
+    const Aggregate& a = q.aggregates[j];
+    const uint32_t v = static_cast<uint32_t>(std::max(a.value, 0));
+    const auto acc = [&](std::size_t i) -> const ValueAcc& { return s.acc[i * s.nvalues + v]; };
+    if (a.fun == AggregateFun::n) {
+      columns[j] = count_column(n, [&](std::size_t i) { return s.n[i]; }, threads);
+      continue;
     }
-    double* const to_mi = REAL(mi);
-    double* const to_su = spec.numbers ? REAL(su) : nullptr;
-    if (spec.minmax && n > 0 && !s.acc.has_extremes()) throw std::logic_error("the run kept no minima and maxima");
-    double* const to_lo = spec.minmax ? REAL(lo) : nullptr;
-    double* const to_hi = spec.minmax ? REAL(hi) : nullptr;
-    on_rows(threads, static_cast<std::size_t>(n), [&](std::size_t b, std::size_t e) {
+    if (a.fun == AggregateFun::nmiss) {
+      columns[j] = count_column(n, [&](std::size_t i) { return acc(i).missing; }, threads);
+      continue;
+    }
+    if ((a.fun == AggregateFun::min || a.fun == AggregateFun::max) && n > 0 && !s.acc.has_extremes()) {
+      throw std::logic_error("the run kept no minima and maxima");
+    }
+    Rcpp::NumericVector out(Rcpp::no_init(static_cast<R_xlen_t>(n)));
+    double* const to = out.begin();
+    on_rows(threads, n, [&](std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; ++i) {
+        const ValueAcc& x = acc(i);
+        if (!a.na_rm && x.missing > 0) {  // as base R: NA if the group has a missing value
+          to[i] = na;
+          continue;
+        }
         const std::size_t at = i * s.nvalues + v;
-        const ValueAcc& a = s.acc[at];
-        to_mi[i] = static_cast<double>(a.missing);
-        if (to_su) to_su[i] = a.sum.to_double();
-        if (to_lo) {
-          const bool any = a.missing < s.n[i];
-          to_lo[i] = any ? s.acc.min(at) : na;
-          to_hi[i] = any ? s.acc.max(at) : na;
+        switch (a.fun) {
+          case AggregateFun::sum:
+            to[i] = x.sum.to_double();
+            break;
+          case AggregateFun::mean:  // from the exact sum; 0 / 0 is NaN, as in R
+            to[i] = x.sum.to_double() / static_cast<double>(s.n[i] - x.missing);
+            break;
+          case AggregateFun::min:  // NA, not R's Inf, when there are no values
+            to[i] = x.missing < s.n[i] ? s.acc.min(at) : na;
+            break;
+          default:
+            to[i] = x.missing < s.n[i] ? s.acc.max(at) : na;
+            break;
         }
       }
     });
-    missing[v] = mi;
-    if (spec.numbers) sum[v] = su;
-    if (spec.minmax) {
-      min[v] = lo;
-      max[v] = hi;
-    }
+    columns[j] = out;
   }
-  return Rcpp::List::create(Rcpp::Named("keys") = keys, Rcpp::Named("n") = count, Rcpp::Named("sum") = sum,
-                            Rcpp::Named("missing") = missing, Rcpp::Named("min") = min, Rcpp::Named("max") = max);
+  return Rcpp::List::create(Rcpp::Named("keys") = keys, Rcpp::Named("columns") = columns);
 }
 
 // Per file with rows left out: list(file, count, lines = <first few line

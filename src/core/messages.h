@@ -164,6 +164,12 @@ inline void serialize_query(std::string& out, const Query& q) {
     put_strings(out, n.strs);
   }
   put_strings(out, q.columns);
+  wire::put<uint64_t>(out, q.aggregates.size());
+  for (const Aggregate& a : q.aggregates) {
+    wire::put<uint8_t>(out, static_cast<uint8_t>(a.fun));
+    wire::put<int32_t>(out, a.value);
+    wire::put<uint8_t>(out, a.na_rm);
+  }
 }
 
 // Reads what serialize_query() wrote and checks every index in it.
@@ -205,6 +211,17 @@ inline Query deserialize_query(wire::Reader& in) {
     // Filter-only columns come after the keys' and values'.
     for (std::size_t i = q.columns.size(); i < columns.size(); ++i) q.column(columns[i]);
     if (columns != q.columns) throw std::runtime_error("damaged plan (columns)");
+  }
+  const uint64_t na = in.get<uint64_t>();
+  if (na > in.left()) throw std::runtime_error("damaged plan (aggregates)");
+  for (uint64_t i = 0; i < na; ++i) {
+    Aggregate a;
+    const uint8_t fun = in.get<uint8_t>();
+    if (fun > static_cast<uint8_t>(AggregateFun::max)) throw std::runtime_error("damaged plan (aggregate)");
+    a.fun = static_cast<AggregateFun>(fun);
+    a.value = in.get<int32_t>();
+    a.na_rm = in.get<uint8_t>() != 0;
+    q.aggregates.push_back(a);
   }
   if (const char* why = query_problem(q)) throw std::runtime_error(std::string("damaged plan (") + why + ")");
   return q;

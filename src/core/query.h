@@ -1,4 +1,5 @@
-// The query the engine answers: key columns, value columns and a row filter.
+// The query the engine answers: key columns, value columns and a row filter,
+// and the aggregates the summary's columns are made of.
 // The R front end translates csv_summarise()'s arguments into one; every
 // backend ships the same query with the plan.
 //
@@ -23,6 +24,15 @@ struct ValueSpec {
   std::string name;
   bool numbers = true;  // parsed (sum, mean, min, max); false: only missing values are counted
   bool minmax = false;  // min or max asked for
+};
+
+// One column of the summary R gets back, computed from a group's count and
+// one value column's accumulators (value: index into Query::values; -1 for n).
+enum class AggregateFun : uint8_t { n, nmiss, sum, mean, min, max };
+struct Aggregate {
+  AggregateFun fun = AggregateFun::n;
+  int32_t value = -1;
+  bool na_rm = false;  // else sum, mean, min and max are missing where a value is
 };
 
 enum class FilterOp : uint8_t { cmp_num, cmp_str, in_num, in_str, is_na, not_op, and_op, or_op };
@@ -92,6 +102,7 @@ struct Query {
   std::vector<std::string> keys;  // column names, kFileKey allowed
   std::vector<ValueSpec> values;
   std::vector<FilterNode> filter;  // empty: every row; else the root is the last node
+  std::vector<Aggregate> aggregates;  // the result's columns after the keys
   // Every data column read, each once: keys (not .file), values, filter columns.
   std::vector<std::string> columns;
   std::vector<int32_t> key_col;    // per key: index into columns, -1 for .file
@@ -130,6 +141,17 @@ inline const char* query_problem(const Query& q) {
   if (q.keys.empty()) return "no key";
   if (const char* why = dialect_problem(q.dialect)) return why;
   if (q.key_col.size() != q.keys.size() || q.value_col.size() != q.values.size()) return "columns not indexed";
+  for (const Aggregate& a : q.aggregates) {
+    if (a.fun > AggregateFun::max) return "aggregate";
+    if (a.fun == AggregateFun::n) {
+      if (a.value != -1) return "aggregate value";
+      continue;
+    }
+    if (a.value < 0 || static_cast<std::size_t>(a.value) >= q.values.size()) return "aggregate value";
+    const ValueSpec& v = q.values[static_cast<std::size_t>(a.value)];
+    if (a.fun != AggregateFun::nmiss && !v.numbers) return "aggregate of a value not parsed";
+    if ((a.fun == AggregateFun::min || a.fun == AggregateFun::max) && !v.minmax) return "aggregate of a value without extremes";
+  }
   for (std::size_t i = 0; i < q.filter.size(); ++i) {
     const FilterNode& n = q.filter[i];
     const auto earlier = [&](int32_t j) { return j >= 0 && static_cast<std::size_t>(j) < i; };

@@ -285,7 +285,7 @@ test_that("a file that changes after planning is an error or the planned snapsho
   res <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 2L)$frames), 2L)
   expect_null(res$error)
   expect_identical(res$keys[[1]], c("A", "B"))
-  expect_identical(res$sum[[1]], c(2000, 4000))
+  expect_identical(res$columns[[1]], c(2000, 4000))
 
   # Rewritten in place, longer: reading the planned bytes of the new content
   # would cut its last record ("B,200" read as "B,20").
@@ -293,7 +293,7 @@ test_that("a file that changes after planning is an error or the planned snapsho
   p <- cpp_plan(h, sum_query("K", "V"), 4)
   writeBin(charToRaw("K,V\nA,1\nB,200\n"), h)
   res <- cpp_reduce_frames(p$plan, list(cpp_run_tasks(p$plan, seq_along(p$task_bytes) - 1, 2L)$frames), 2L)
-  expect_identical(res$error$kind, "io", label = paste("rewritten file: got sums", toString(unlist(res$sum))))
+  expect_identical(res$error$kind, "io", label = paste("rewritten file: got sums", toString(unlist(res$columns[[1]]))))
   expect_identical(res$error$file, h)
 })
 
@@ -316,7 +316,7 @@ test_that("a file cut short while workers read it is an error, never a short sum
       cpp_summarise_fork(big, sum_query("K", "V"), 1L, rescan_threads = 1L, chunk_bytes = 16, progress = cut_short)
     }
     if (is.null(res$error)) {
-      expect_identical(res$sum, c(2e5, 4e5), label = backend)
+      expect_identical(res$columns[[1]], c(2e5, 4e5), label = backend)
     } else {
       expect_identical(res$error$kind, "io", label = backend)
       expect_identical(res$error$file, big, label = backend)

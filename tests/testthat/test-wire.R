@@ -6,7 +6,7 @@ test_that("damaged plans and result frames are classed worker errors", {
   p <- cpp_plan(f, sum_query("K", "V"), 1000)
   ok <- cpp_run_tasks(p$plan, 0, 1L)
   expect_null(ok$error)
-  expect_identical(cpp_reduce_frames(p$plan, list(ok$frames), 1L)$sum[[1]], c(1, 2))
+  expect_identical(cpp_reduce_frames(p$plan, list(ok$frames), 1L)$columns[[1]], c(1, 2))
 
   flipped <- ok$frames
   flipped[30] <- as.raw(bitwXor(as.integer(flipped[30]), 1L))
