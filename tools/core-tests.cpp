@@ -635,6 +635,24 @@ static void test_select_bit() {
   CHECK(mismatches == 0, "select_bit agrees in every instruction set (" + std::to_string(mismatches) + " mismatches)");
 }
 
+// has_nul_or() (the check of each new key's bytes) agrees with memchr at
+// every length and position.
+static void test_has_nul_or() {
+  std::mt19937_64 rng(12);
+  long mismatches = 0;
+  char buf[64];
+  for (int i = 0; i < 200000; ++i) {
+    const std::size_t n = rng() % 40, at = rng() % 8;
+    for (std::size_t j = 0; j < n + at; ++j) buf[j] = static_cast<char>('A' + rng() % 60);
+    if (n > 0 && rng() % 3 == 0) buf[at + rng() % n] = rng() % 2 ? '\0' : '\r';
+    if (rng() % 5 == 0) buf[rng() % (n + at + 1)] = '\n';  // another byte, maybe outside
+    const char* p = buf + at;
+    const bool want = std::memchr(p, '\0', n) != nullptr || std::memchr(p, '\r', n) != nullptr;
+    mismatches += has_nul_or(p, n, '\r') != want;
+  }
+  CHECK(mismatches == 0, "has_nul_or agrees with memchr (" + std::to_string(mismatches) + " mismatches)");
+}
+
 // Big arrays: mapped storage and the partitions' page pool hold what was
 // written, reuse freed pieces, and a pooled table works as a heap one.
 static void test_big_arrays() {
@@ -709,6 +727,7 @@ int main(int argc, char** argv) {
   test_short_decimal();
   test_select_bit();
   test_big_arrays();
+  test_has_nul_or();
   test_files();
   test_stop();
   test_wire_lengths();

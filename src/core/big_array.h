@@ -111,17 +111,24 @@ class PagePool {
     free_[c].push_back(p);
   }
 
-  // From now on freed pieces go back to the system at once (their whole
-  // pages), not to a free list: the tables are being emptied.
+  // The free pieces go back to the system (their whole pages), and from now
+  // on freed pieces go back at once, not to a free list: no table will grow.
+  // Adjacent pieces go back together: each call splits 2 MB pages.
   void drain() {
     std::lock_guard<std::mutex> lock(mu_);
     draining_ = true;
+    std::vector<std::pair<char*, std::size_t>> pieces;
     for (std::size_t c = 0; c < free_.size(); ++c) {
-      std::size_t rounded = 0;
-      size_class(class_bytes(c), rounded);
-      for (void* p : free_[c]) platform::discard_pages(p, rounded);
+      for (void* p : free_[c]) pieces.emplace_back(static_cast<char*>(p), class_bytes(c));
     }
     free_.clear();
+    std::sort(pieces.begin(), pieces.end());
+    for (std::size_t i = 0; i < pieces.size();) {
+      char* const from = pieces[i].first;
+      char* to = from + pieces[i].second;
+      for (++i; i < pieces.size() && pieces[i].first == to; ++i) to += pieces[i].second;
+      platform::discard_pages(from, static_cast<std::size_t>(to - from));
+    }
   }
 
   // Unmaps every slab: no piece may be in use.

@@ -62,6 +62,20 @@ inline constexpr uint64_t zero_bytes(uint64_t w) {
   return ~(((w & low7) + low7) | w) & (kOnes * 0x80);
 }
 
+// A NUL byte or a byte c in p[0, n), a word at a time: key fields are a
+// few bytes, and a call to memchr costs more than the scan.
+__attribute__((always_inline)) inline bool has_nul_or(const char* p, std::size_t n, char c) {
+  const uint64_t cs = kOnes * static_cast<unsigned char>(c);
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (zero_bytes(w) | zero_bytes(w ^ cs)) return true;
+  }
+  if (n == 0) return false;
+  const uint64_t w = load_small(p, n);
+  return ((zero_bytes(w) | zero_bytes(w ^ cs)) & low_bytes(n)) != 0;
+}
+
 // Every byte of w is an ASCII digit. A byte below '0' sets its high bit in
 // w - '0's, one above '9' in w + 0x46s, one past 0x7F in w itself; a borrow
 // or carry leaves a byte only above one that is flagged already.

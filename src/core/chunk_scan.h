@@ -549,11 +549,12 @@ class ChunkScanner {
 
   // A NUL byte in a field (a composite key's separators are NULs) or the
   // other line end anywhere: bad_new_key() looks closer.
+  // (A composite key's fields are the key less its NULs.)
   __attribute__((always_inline)) bool suspicious_new_key(std::string_view key) const {
-    if (std::memchr(key.data(), lf_ ? '\r' : '\n', key.size())) return true;
-    if (single_key_) return std::memchr(key.data(), '\0', key.size()) != nullptr;
+    const char other = lf_ ? '\r' : '\n';
+    if (single_key_) return has_nul_or(key.data(), key.size(), other);
     for (const std::string_view part : key_parts_) {
-      if (std::memchr(part.data(), '\0', part.size())) return true;
+      if (has_nul_or(part.data(), part.size(), other)) return true;
     }
     return false;
   }

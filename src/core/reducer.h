@@ -69,11 +69,11 @@ class PartitionedTotal {
 
   const std::vector<PartialResult>& parts() const { return parts_; }
 
-  // The run is over: the pool's spare pieces and the lookup indexes go back
+  // The run is over: the lookup indexes and the pool's spare pieces go back
   // to the system, and only the groups are kept. No merge may follow.
   void compact() {
-    pool_.drain();
     for (PartialResult& p : parts_) p.compact();
+    pool_.drain();
   }
   const std::vector<uint8_t>& key_types() const { return key_types_; }
   std::size_t size() const {

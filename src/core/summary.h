@@ -355,8 +355,14 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   // found when asked: an array of them would cost 16 bytes per group and key.
   const auto field_of = [&](std::size_t i, std::size_t k) {
     std::string_view key = groups.part(i).key(groups.index(i));
-    for (std::size_t j = 0; j < k; ++j) key.remove_prefix(key.find('\0') + 1);
-    std::string_view f = k + 1 == nk ? key : key.substr(0, key.find('\0'));
+    // A byte loop, not find() (a call to memchr) per field: fields are short.
+    const auto nul_at = [](std::string_view s) {
+      std::size_t j = 0;
+      while (j < s.size() && s[j] != '\0') ++j;
+      return j;
+    };
+    for (std::size_t j = 0; j < k; ++j) key.remove_prefix(std::min(key.size(), nul_at(key) + 1));
+    std::string_view f = k + 1 == nk ? key : key.substr(0, nul_at(key));
     if (q.key_col[k] < 0) {
       std::size_t file = 0;
       for (char c : f) file = file * 10 + static_cast<std::size_t>(c - '0');
