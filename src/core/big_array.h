@@ -175,14 +175,15 @@ class PagePool {
 
 // A BigArrayAllocator, or with a pool the pool's pieces from
 // PagePool::kFrom on. The pool travels with the storage when vectors are
-// moved or swapped; a copy is the heap's.
+// moved or swapped; a copy is the heap's, and a vector copied into keeps
+// its own memory (so no copy outlives its pool unawares).
 template <class T>
 class PoolAllocator {
  public:
   using value_type = T;
   using propagate_on_container_move_assignment = std::true_type;
   using propagate_on_container_swap = std::true_type;
-  using propagate_on_container_copy_assignment = std::true_type;
+  using propagate_on_container_copy_assignment = std::false_type;
   using is_always_equal = std::false_type;
 
   PoolAllocator() noexcept = default;

@@ -2,7 +2,8 @@
 // column, the exact sum, the missing count and, if asked, the minimum and
 // the maximum. An
 // open-addressing hash table over flat arrays (keys in one byte arena), so
-// millions of groups cost no allocation each; merge() is exact, so merging
+// millions of groups cost no allocation each; the arrays come from a
+// PagePool when given (big_array.h). merge() is exact, so merging
 // partials in any order gives the same result.
 #pragma once
 
