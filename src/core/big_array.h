@@ -99,16 +99,29 @@ class PagePool {
     return p;
   }
 
-  void deallocate(void* p, std::size_t bytes) {
+  void deallocate(void* p, std::size_t bytes) noexcept {
     std::size_t rounded = 0;
     const std::size_t c = size_class(bytes, rounded);
     std::lock_guard<std::mutex> lock(mu_);
-    if (draining_) {
-      platform::discard_pages(p, rounded);
-      return;
+    if (closing_) return;  // release() unmaps it with the rest
+    if (!draining_) {
+      try {
+        if (c >= free_.size()) free_.resize(c + 1);
+        free_[c].push_back(p);
+        return;
+      } catch (const std::bad_alloc&) {
+        // no room to list it: it goes back now
+      }
     }
-    if (c >= free_.size()) free_.resize(c + 1);
-    free_[c].push_back(p);
+    platform::discard_pages(p, rounded);
+  }
+
+  // The tables are about to be freed with the pool: their pieces are not
+  // handed back one by one (each call splits 2 MB pages and flushes TLBs;
+  // a table of millions of groups has over a thousand pieces).
+  void close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
   }
 
   // The free pieces go back to the system (their whole pages), and from now
@@ -140,6 +153,7 @@ class PagePool {
     next_ = end_ = nullptr;
     slab_size_ = kFirstSlab;
     draining_ = false;
+    closing_ = false;
   }
 
   // Requests from this size on come from the pool (smaller ones from the heap).
@@ -171,6 +185,7 @@ class PagePool {
   char* end_ = nullptr;
   std::size_t slab_size_ = kFirstSlab;
   bool draining_ = false;
+  bool closing_ = false;
 };
 
 // A BigArrayAllocator, or with a pool the pool's pieces from

@@ -34,6 +34,10 @@ class PartitionedTotal {
     }
   }
 
+  ~PartitionedTotal() { pool_.close(); }  // before the partitions are freed
+  PartitionedTotal(const PartitionedTotal&) = delete;
+  PartitionedTotal& operator=(const PartitionedTotal&) = delete;
+
   void merge(const PartialResult& p) {
     {
       std::lock_guard<std::mutex> lock(types_mu_);
