@@ -215,7 +215,7 @@ struct TextEntry {
 // the hashing is skipped.
 template <class Field>
 BigArray<uint32_t> text_ranks(std::size_t n, const Field& x, const BigArray<uint8_t>& missing, bool own_texts,
-                                 const RowWork& work, BigArray<std::string_view>& dict) {
+                              const RowWork& work, BigArray<std::string_view>& dict) {
   BigArray<std::string_view> distinct;
   BigArray<uint32_t> id(n, 0);
   std::size_t nslots = 16;
@@ -300,7 +300,7 @@ BigArray<uint32_t> number_ranks(const BigArray<T>& x, const BigArray<uint8_t>& m
 // only key, so no two groups have the same text.
 template <class Field>
 BigArray<uint32_t> type_key_column(std::size_t ng, const Field& field, KeyType t, bool file_key, bool whole_key,
-                                      const NaSet& na, char dec, const RowWork& work, KeyColumn& col) {
+                                   const NaSet& na, char dec, const RowWork& work, KeyColumn& col) {
   if (file_key) t = KeyType::text;
   if (t != KeyType::text) {
     // The widest type of the column's texts (each piece stops once text).
