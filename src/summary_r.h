@@ -199,7 +199,9 @@ inline Rcpp::List summary_list(const Summary& s, const Query& q, int threads) {
     Rcpp::NumericVector out(Rcpp::no_init(static_cast<R_xlen_t>(n)));
     double* const to = out.begin();
     on_rows(threads, n, [&](std::size_t b, std::size_t e) {
+      constexpr std::size_t kAhead = 16;  // the groups' accumulators lie in hash order
       for (std::size_t i = b; i < e; ++i) {
+        if (i + kAhead < e) s.acc.prefetch((i + kAhead) * s.nvalues + v);
         const ValueAcc& x = acc(i);
         if (!a.na_rm && x.missing > 0) {  // as base R: NA if the group has a missing value
           to[i] = na;

@@ -266,6 +266,11 @@ class PartialResult {
 
   // Starts loading the slot where a key of hash h would be looked up first.
   void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  // Starts loading group g's count and first accumulator (if any).
+  void prefetch_group(std::size_t g) const {
+    __builtin_prefetch(n_.data() + g);
+    __builtin_prefetch(acc_.data() + g * nvalues_);
+  }
 
   // Adds group g of `o` (same number of values).
   void merge_group(const PartialResult& o, std::size_t g) {

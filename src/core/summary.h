@@ -52,6 +52,8 @@ struct KeyColumn {
 class SummaryAccs {
  public:
   const ValueAcc& operator[](std::size_t i) const { return *at_[i]; }
+  // Starts loading entry i (entries lie in hash order, rows in key order).
+  void prefetch(std::size_t i) const { __builtin_prefetch(at_[i]); }
   // Over the non-missing values (infinite if none); only with extremes.
   double min(std::size_t i) const { return ext_at_[i]->min; }
   double max(std::size_t i) const { return ext_at_[i]->max; }
@@ -451,7 +453,12 @@ inline Summary summarise_groups_on(const std::vector<PartialResult>& parts, cons
   for (const PartialResult& p : parts) extremes = extremes || p.has_extremes();
   out.acc.resize(nrows * nv, extremes);
   work.each(nrows, [&](std::size_t b, std::size_t e) {
+    constexpr std::size_t kAhead = 16;  // rows in key order are groups in hash order: misses
     for (std::size_t r = b; r < e; ++r) {
+      if (r + kAhead < e) {
+        const std::size_t a = order[start_of(r + kAhead)];
+        groups.part(a).prefetch_group(groups.index(a));
+      }
       int64_t n = 0;
       for (std::size_t s = start_of(r); s < end_of(r); ++s) n += groups.part(order[s]).n(groups.index(order[s]));
       out.n[r] = n;
