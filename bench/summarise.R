@@ -78,7 +78,9 @@ queries <- list(
 
 # Each repetition runs every tool of a query once, in turn, and the one-key
 # sum beside them, so a slow spell of the shared machine hits all alike:
-# "x one-key sum" is the median of the ratios within a repetition.
+# "x one-key sum" is the median of the ratios within a repetition. The
+# order rotates from one repetition to the next: the tool that runs right
+# after data.table's hundreds of MB are freed is slower.
 time_once <- function(fun) {
   gc()
   system.time(fun())[["elapsed"]]
@@ -93,7 +95,8 @@ for (q in names(queries)) {
   tools <- setdiff(names(spec), "files")
   secs <- matrix(NA_real_, reps, length(tools) + 1L, dimnames = list(NULL, c(tools, ".one_key")))
   for (r in seq_len(reps)) {
-    for (tool in tools) secs[r, tool] <- time_once(spec[[tool]])
+    in_turn <- tools[(seq_along(tools) + r - 2L) %% length(tools) + 1L]
+    for (tool in in_turn) secs[r, tool] <- time_once(spec[[tool]])
     secs[r, ".one_key"] <- if (q == names(queries)[1]) secs[r, "parairline"] else time_once(one_key_sum)
   }
   for (tool in tools) {
