@@ -29,9 +29,9 @@ int main(int argc, char** argv) {
     // 4,500 tails a day, 360 days a year: distinct for every i.
     const std::size_t tail = i % 4500, day = i / 4500 % 360, year = 1990 + i / (4500 * 360);
     char b[48];
-    const int n = std::snprintf(b, sizeof b, "N%04zu%c%c", tail, 'A' + static_cast<int>(tail % 26), 'A' + static_cast<int>(tail / 26 % 26));
+    const int n = std::snprintf(b, sizeof b, "N%04zu%c", tail, 'A' + static_cast<int>(tail % 26));  // as "N357DL"
     const int m = std::snprintf(b + n + 1, sizeof b - n - 1, "%04zu-%02zu-%02zu", year, 1 + day / 30, 1 + day % 30);
-    keys[i].assign(b, static_cast<std::size_t>(n + 1 + m));
+    keys[i].assign(b, static_cast<std::size_t>(n + 1 + m));  // 17 bytes
   }
   std::mt19937_64 rng(42);
   std::vector<PartialResult> tables;
